@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the VM scripts. Sourced, not executed.
+
+die() {
+	echo "${0##*/}: $*" >&2
+	exit 1
+}
+
+# Cache for things too big or slow to rebuild: kept outside the checkout.
+kipc_cache_dir() {
+	echo "${KIPC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kipc}"
+}
+
+# The Debian kernel release to boot and build against: the running one when
+# its headers are installed, else the newest installed linux-headers.
+debian_kernel_release() {
+	local r
+	r=$(uname -r)
+	if [ -d "/lib/modules/$r/build" ] && [ -e "/boot/vmlinuz-$r" ]; then
+		echo "$r"
+		return
+	fi
+	r=$(find /lib/modules -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null |
+		while read -r v; do [ -d "/lib/modules/$v/build" ] && [ -e "/boot/vmlinuz-$v" ] && echo "$v"; done |
+		sort -V | tail -1)
+	[ -n "$r" ] || die "no Debian kernel with headers installed: run make deps"
+	echo "$r"
+}
