@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# kipc: `make help` lists the targets.
+
+# The kernel to build kipc.ko against: the running one when its headers are
+# installed, else the newest installed headers.
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V)))
+
+BUILD := build
+PREFIX ?= /usr/local
+CFLAGS ?= -O2 -g
+KIPC_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iinclude/uapi $(CFLAGS)
+
+LIB_VERSION := 0.1
+LIB_SONAME := libipc.so.0
+LIB_DIR := $(BUILD)/lib
+LIB_SO := $(LIB_DIR)/libipc.so.$(LIB_VERSION)
+LIB_A := $(LIB_DIR)/libipc.a
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_HDRS := include/libipc.h include/uapi/linux/kipc.h
+
+# Files taken from Debian's linux-source-6.1 at build time, never committed.
+LINUX_TAR := /usr/src/linux-source-6.1.tar.xz
+LINUX_X := $(BUILD)/linux
+LINUX_FILES := scripts/checkpatch.pl scripts/spelling.txt \
+	scripts/const_structs.checkpatch \
+	tools/testing/selftests/kselftest_harness.h \
+	tools/testing/selftests/kselftest.h
+KSFT_DIR := $(LINUX_X)/tools/testing/selftests
+
+# Tests: tests/driver/ need the module (VM); tests/lib/ run on the host.
+DRIVER_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/driver/*_test.c))
+HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/lib/*_test.c))
+TOOLS := $(BUILD)/tools/kipc-info
+
+.PHONY: all module lib tests tools deps deps-check lint check demo install clean help
+
+all: module lib tests tools
+
+help:
+	@echo 'make              kipc.ko (against KDIR=$(KDIR)), libipc, tests, tools'
+	@echo 'make demo         load kipc.ko in a VM and show the API handshake'
+	@echo 'make check        lint and every test suite (VM, Debian and debug kernels)'
+	@echo 'make lint         checkpatch --strict and sparse on the driver'
+	@echo 'make deps         install the Debian packages kipc needs (as root)'
+	@echo 'make install      install kipc.ko, libipc and headers (PREFIX=$(PREFIX))'
+
+deps:
+	@tools/deps
+
+deps-check:
+	@tools/deps --check
+
+module: | deps-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# --- libipc ------------------------------------------------------------------
+lib: $(LIB_SO) $(LIB_A)
+
+$(LIB_DIR)/pic/%.o: lib/%.c $(LIB_HDRS) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(KIPC_CFLAGS) -fPIC -fvisibility=default -c -o $@ $<
+
+$(LIB_DIR)/static/%.o: lib/%.c $(LIB_HDRS) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(KIPC_CFLAGS) -c -o $@ $<
+
+$(LIB_SO): $(patsubst lib/%.c,$(LIB_DIR)/pic/%.o,$(LIB_SRCS)) lib/libipc.map
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/libipc.map \
+		-Wl,--no-undefined -o $@ $(filter %.o,$^)
+	ln -sf libipc.so.$(LIB_VERSION) $(LIB_DIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(LIB_DIR)/libipc.so
+
+$(LIB_A): $(patsubst lib/%.c,$(LIB_DIR)/static/%.o,$(LIB_SRCS))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# --- tests and tools ---------------------------------------------------------
+tests: $(DRIVER_TESTS) $(HOST_TESTS)
+
+$(LINUX_X)/.stamp: | deps-check
+	@mkdir -p $(LINUX_X)
+	tar -xJf $(LINUX_TAR) -C $(LINUX_X) --strip-components=1 \
+		$(addprefix linux-source-6.1/,$(LINUX_FILES))
+	@touch $@
+
+$(BUILD)/tests/%: tests/%.c $(LIB_A) $(LINUX_X)/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(KIPC_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< $(LIB_A)
+
+tools: $(TOOLS)
+
+$(BUILD)/tools/%: tools/%.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(KIPC_CFLAGS) -o $@ $< $(LIB_A)
+
+# --- lint --------------------------------------------------------------------
+KERNEL_SRCS := $(wildcard driver/*.c driver/*.h) include/uapi/linux/kipc.h
+
+lint: $(LINUX_X)/.stamp
+	perl $(LINUX_X)/scripts/checkpatch.pl --strict --no-tree --quiet --show-types \
+		-f $(KERNEL_SRCS)
+	@echo "checkpatch --strict: clean"
+	tools/sparse-check $(KDIR) $(BUILD)/kmod/sparse
+
+# --- the README's two commands -----------------------------------------------
+demo: deps
+	$(MAKE) all
+	tools/vm/run -- $(BUILD)/tools/kipc-info
+
+check: deps
+	$(MAKE) all
+	tools/check
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/linux
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libipc.so.$(LIB_VERSION) $(DESTDIR)$(PREFIX)/lib/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/libipc.so
+	install -m 0644 include/libipc.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/uapi/linux/kipc.h $(DESTDIR)$(PREFIX)/include/linux/
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)
