@@ -83,9 +83,9 @@ $(LINUX_X)/.stamp: | deps-check
 		$(addprefix linux-source-6.1/,$(LINUX_FILES))
 	@touch $@
 
-$(BUILD)/tests/%: tests/%.c $(LIB_A) $(LINUX_X)/.stamp
+$(BUILD)/tests/%: tests/%.c $(LIB_A) $(LINUX_X)/.stamp $(wildcard include/kipc/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(KIPC_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< $(LIB_A)
+	$(CC) $(KIPC_CFLAGS) -pthread -isystem $(KSFT_DIR) -o $@ $< $(LIB_A)
 
 tools: $(TOOLS)
 
@@ -94,7 +94,7 @@ $(BUILD)/tools/%: tools/%.c $(LIB_A)
 	$(CC) $(KIPC_CFLAGS) -o $@ $< $(LIB_A)
 
 # --- lint --------------------------------------------------------------------
-KERNEL_SRCS := $(wildcard driver/*.c driver/*.h) include/uapi/linux/kipc.h
+KERNEL_SRCS := $(wildcard driver/*.c driver/*.h include/kipc/*.h) include/uapi/linux/kipc.h
 
 lint: $(LINUX_X)/.stamp
 	perl $(LINUX_X)/scripts/checkpatch.pl --strict --no-tree --quiet --show-types \
@@ -110,6 +110,9 @@ demo: deps
 check: deps
 	$(MAKE) all
 	tools/check
+
+# Benchmarks: their own makefile fragment.
+include $(wildcard tools/bench/bench.mk)
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
