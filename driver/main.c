@@ -17,8 +17,10 @@
 #include <linux/uaccess.h>
 #include <linux/kipc.h>
 
+#include "kipc.h"
+
 /* Features this build implements in full; see KIPC_FEATURE_* in the UAPI. */
-#define KIPC_FEATURES	0ULL
+#define KIPC_FEATURES	KIPC_FEATURE_SHM
 
 /*
  * Open /dev/kipc files. Exposed in sysfs so that tests can prove that every
@@ -63,6 +65,12 @@ static long kipc_dev_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case KIPC_IOC_API:
 		return kipc_ioc_api(argp);
+	case KIPC_IOC_CREATE:
+		return kipc_ioc_create(argp);
+	case KIPC_IOC_OPEN:
+		return kipc_ioc_open(argp);
+	case KIPC_IOC_UNLINK:
+		return kipc_ioc_unlink(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -84,8 +92,24 @@ static ssize_t open_files_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(open_files);
 
+static ssize_t objects_show(struct device *dev,
+			    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&kipc_objects_live));
+}
+static DEVICE_ATTR_RO(objects);
+
+static ssize_t names_show(struct device *dev,
+			  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&kipc_names_live));
+}
+static DEVICE_ATTR_RO(names);
+
 static struct attribute *kipc_dev_attrs[] = {
 	&dev_attr_open_files.attr,
+	&dev_attr_objects.attr,
+	&dev_attr_names.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(kipc_dev);
@@ -99,7 +123,22 @@ static struct miscdevice kipc_misc = {
 	.mode	= 0666,
 };
 
-module_misc_device(kipc_misc);
+static int __init kipc_init(void)
+{
+	return misc_register(&kipc_misc);
+}
+
+static void __exit kipc_exit(void)
+{
+	misc_deregister(&kipc_misc);
+	/* No file or mapping is left (each pins the module); names may be. */
+	kipc_names_exit();
+	WARN_ON(atomic_read(&kipc_objects_live));
+	kipc_account_exit();
+}
+
+module_init(kipc_init);
+module_exit(kipc_exit);
 
 MODULE_AUTHOR("kipc developers");
 MODULE_DESCRIPTION("Fast, crash-safe inter-process channels and synchronisation");

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kipc internals shared by the driver's files.
+ *
+ * An object is a block of kernel memory that every user maps, plus the
+ * kernel-private state its type needs. Userspace can write every byte of
+ * that memory at any time, so the kernel reads it only through the
+ * accessors of include/kipc/atomic.h and bounds every value it uses.
+ */
+#ifndef _KIPC_DRIVER_H
+#define _KIPC_DRIVER_H
+
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/kipc.h>
+
+struct kipc_object;
+struct kipc_name;
+
+/**
+ * struct kipc_type - what one kind of object does
+ * @name:        shown in fdinfo and as the anon inode's name
+ * @type:        KIPC_TYPE_*
+ * @fmode_nowait: the type implements read_iter/write_iter without blocking
+ *               under IOCB_NOWAIT, so its files get FMODE_NOWAIT
+ * @prepare:     validate @params (unused parts must be zero) and return the
+ *               bytes of shared memory the object needs, or -errno
+ * @init:        set up a new object: its memory is allocated and zeroed
+ * @destroy:     free what @init allocated; the memory is freed by the core
+ * @detach:      a mapping with owner id @id went away (munmap, exit, kill):
+ *               undo whatever that owner left half done and return true if
+ *               that changed the shared state (every sleeper and watcher is
+ *               then woken to re-check). Runs with the mapping's mmap_lock
+ *               held: must not sleep on user memory.
+ * @poll, @read_iter, @write_iter, @ioctl, @show_fdinfo: optional; @ioctl
+ *               returns -ENOTTY for commands it does not know
+ */
+struct kipc_type {
+	const char *name;
+	u32 type;
+	bool fmode_nowait;
+	s64 (*prepare)(const union kipc_params *params);
+	int (*init)(struct kipc_object *obj);
+	void (*destroy)(struct kipc_object *obj);
+	bool (*detach)(struct kipc_object *obj, u16 id);
+	__poll_t (*poll)(struct kipc_object *obj, struct file *file,
+			 struct poll_table_struct *pt);
+	ssize_t (*read_iter)(struct kiocb *iocb, struct iov_iter *to);
+	ssize_t (*write_iter)(struct kiocb *iocb, struct iov_iter *from);
+	long (*ioctl)(struct kipc_object *obj, struct file *file,
+		      unsigned int cmd, unsigned long arg);
+	void (*show_fdinfo)(struct kipc_object *obj, struct seq_file *m);
+};
+
+/**
+ * struct kipc_object - one shared object
+ * @ref:      held by each file, by the name (while linked), by waiters
+ * @type:     its kind
+ * @params:   creation parameters, validated by @type->prepare
+ * @mem:      vmalloc_user() memory shared with userspace; hostile
+ * @size:     bytes of @mem, a whole number of pages; never changes
+ * @uid:      the user charged for the object (the creator)
+ * @owner_uid, @owner_gid, @mode: permissions of a named object
+ * @name:     the name it was created with ("" if anonymous); immutable
+ * @ids:      owner ids of live mappings
+ * @mappings: number of live mappings
+ * @wq:       tasks sleeping in KIPC_OBJ_IOC_WAIT (keyed by word offset)
+ * @poll_wq:  poll, select and epoll watchers
+ * @priv:     the type's private state
+ */
+struct kipc_object {
+	struct kref ref;
+	const struct kipc_type *type;
+	union kipc_params params;
+	void *mem;
+	size_t size;
+	kuid_t uid;
+	kuid_t owner_uid;
+	kgid_t owner_gid;
+	umode_t mode;
+	char name[KIPC_NAME_MAX + 1];
+	struct ida ids;
+	atomic_t mappings;
+	wait_queue_head_t wq;
+	wait_queue_head_t poll_wq;
+	void *priv;
+};
+
+/* object.c: lifetime and descriptors */
+struct kipc_object *kipc_object_create(const struct kipc_type *type,
+				       const union kipc_params *params,
+				       const char *name, umode_t mode);
+void kipc_object_get(struct kipc_object *obj);
+void kipc_object_put(struct kipc_object *obj);
+int kipc_object_install_fd(struct kipc_object *obj, u32 fd_flags);
+const struct kipc_type *kipc_type_find(u32 type);
+extern atomic_t kipc_objects_live;
+
+/* mapping.c: mmap and owner ids */
+int kipc_object_mmap(struct kipc_object *obj, struct vm_area_struct *vma);
+long kipc_ioc_map_id(struct kipc_object *obj, struct kipc_map_id __user *uarg);
+
+/* wait.c: futex-like waits on words of an object's memory */
+u32 *kipc_word(struct kipc_object *obj, u64 offset);
+atomic_t *kipc_waiters(struct kipc_object *obj, u64 offset, int *err);
+int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
+		    bool (*must_sleep)(struct kipc_object *obj, void *arg),
+		    void *arg, bool has_deadline, ktime_t deadline);
+int kipc_wait_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
+		   u32 expected, bool has_deadline, ktime_t deadline);
+int kipc_wake_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
+		   u32 count);
+void kipc_wake_all(struct kipc_object *obj);
+void kipc_poll_arm(struct kipc_object *obj, struct file *file,
+		   struct poll_table_struct *pt, u64 waiters_offset);
+long kipc_ioc_wait(struct kipc_object *obj, struct kipc_wait __user *uarg);
+long kipc_ioc_wake(struct kipc_object *obj, struct kipc_wake __user *uarg);
+
+/* names.c: named objects, scoped to the IPC namespace */
+long kipc_ioc_create(struct kipc_create __user *uarg);
+long kipc_ioc_open(struct kipc_open __user *uarg);
+long kipc_ioc_unlink(struct kipc_unlink __user *uarg);
+void kipc_names_exit(void);
+extern atomic_t kipc_names_live;
+
+/* account.c: per-user memory limit */
+int kipc_account_charge(kuid_t uid, size_t bytes);
+void kipc_account_uncharge(kuid_t uid, size_t bytes);
+void kipc_account_exit(void);
+
+/* The object types. */
+extern const struct kipc_type kipc_shm_type;
+
+#endif /* _KIPC_DRIVER_H */

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Creating and opening objects, and their names.
+ *
+ * Names work like POSIX message queue names: scoped to the creator's IPC
+ * namespace, with an owner, a group and a mode checked on open. A name
+ * holds a reference on its object and on its namespace, so an object lives
+ * until it is unlinked and its last descriptor and mapping are gone.
+ */
+
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/hashtable.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
+#include <linux/proc_ns.h>
+#include <linux/slab.h>
+#include <linux/stringhash.h>
+#include <linux/uaccess.h>
+
+#include "kipc.h"
+
+struct kipc_name {
+	struct hlist_node node;
+	struct ipc_namespace *ns;
+	struct kipc_object *obj;
+	u32 hash;
+};
+
+/* kipc_names_lock protects kipc_names and every kipc_name in it. */
+static DEFINE_MUTEX(kipc_names_lock);
+static DEFINE_HASHTABLE(kipc_names, 8);
+
+/* Linked names; shown in sysfs so tests can prove nothing is left over. */
+atomic_t kipc_names_live = ATOMIC_INIT(0);
+
+/*
+ * put_ipc_ns() is not exported; the namespace's own operations reach it.
+ */
+static struct ipc_namespace *kipc_ns_get(void)
+{
+	return get_ipc_ns(current->nsproxy->ipc_ns);
+}
+
+static void kipc_ns_put(struct ipc_namespace *ns)
+{
+#ifdef CONFIG_IPC_NS
+	ns->ns.ops->put(&ns->ns);
+#endif
+}
+
+static int kipc_copy_name(char *buf, u64 uname, u32 len)
+{
+	if (!len)
+		return -EINVAL;
+	if (len > KIPC_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (copy_from_user(buf, u64_to_user_ptr(uname), len))
+		return -EFAULT;
+	if (memchr(buf, 0, len))
+		return -EINVAL;
+	buf[len] = 0;
+	return 0;
+}
+
+static u32 kipc_name_hash(struct ipc_namespace *ns, const char *name, u32 len)
+{
+	return full_name_hash(ns, name, len);
+}
+
+static struct kipc_name *kipc_name_find(struct ipc_namespace *ns,
+					const char *name, u32 len)
+{
+	u32 hash = kipc_name_hash(ns, name, len);
+	struct kipc_name *ent;
+
+	lockdep_assert_held(&kipc_names_lock);
+	hash_for_each_possible(kipc_names, ent, node, hash)
+		if (ent->hash == hash && ent->ns == ns &&
+		    !strcmp(ent->obj->name, name))
+			return ent;
+	return NULL;
+}
+
+/* Read and write permission, as the IPC objects check it. */
+static bool kipc_may_open(struct kipc_object *obj, struct ipc_namespace *ns)
+{
+	umode_t mode = obj->mode;
+
+	if (uid_eq(current_euid(), obj->owner_uid))
+		mode >>= 6;
+	else if (in_egroup_p(obj->owner_gid))
+		mode >>= 3;
+	if ((mode & 0006) == 0006)
+		return true;
+	return ns_capable(ns->user_ns, CAP_IPC_OWNER);
+}
+
+static bool kipc_may_unlink(struct kipc_object *obj, struct ipc_namespace *ns)
+{
+	return uid_eq(current_euid(), obj->owner_uid) ||
+	       ns_capable(ns->user_ns, CAP_IPC_OWNER);
+}
+
+static int kipc_check_fd_flags(u32 fd_flags)
+{
+	return fd_flags & ~(KIPC_FD_INHERIT | KIPC_FD_NONBLOCK) ? -EINVAL : 0;
+}
+
+static long kipc_create_anonymous(const struct kipc_type *type,
+				  struct kipc_create *arg)
+{
+	struct kipc_object *obj;
+	int fd;
+
+	if (arg->name_len || arg->mode || arg->flags)
+		return -EINVAL;
+	obj = kipc_object_create(type, &arg->params, "", 0);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	fd = kipc_object_install_fd(obj, arg->fd_flags);
+	kipc_object_put(obj);
+	return fd;
+}
+
+long kipc_ioc_create(struct kipc_create __user *uarg)
+{
+	const struct kipc_type *type;
+	struct ipc_namespace *ns;
+	struct kipc_object *obj;
+	struct kipc_name *ent, *ent_found;
+	struct kipc_create arg;
+	char *name;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~KIPC_CREATE_EXCL || arg.pad || arg.mode & ~0777 ||
+	    kipc_check_fd_flags(arg.fd_flags) ||
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+		return -EINVAL;
+	type = kipc_type_find(arg.type);
+	if (!type)
+		return -EINVAL;
+	if (!arg.name)
+		return kipc_create_anonymous(type, &arg);
+	/* Parameters are checked even when the name turns out to exist. */
+	ret = type->prepare(&arg.params);
+	if (ret < 0)
+		return ret;
+
+	name = kmalloc(KIPC_NAME_MAX + 1, GFP_KERNEL);
+	ent = kzalloc(sizeof(*ent), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!name || !ent)
+		goto out_free;
+	ret = kipc_copy_name(name, arg.name, arg.name_len);
+	if (ret)
+		goto out_free;
+
+	ns = kipc_ns_get();
+	mutex_lock(&kipc_names_lock);
+	ent_found = kipc_name_find(ns, name, arg.name_len);
+	if (ent_found) {
+		obj = ent_found->obj;
+		if (arg.flags & KIPC_CREATE_EXCL)
+			ret = -EEXIST;
+		else if (obj->type != type)
+			ret = -EINVAL;
+		else if (!kipc_may_open(obj, ns))
+			ret = -EACCES;
+		else
+			ret = kipc_object_install_fd(obj, arg.fd_flags);
+		goto out_unlock;
+	}
+
+	obj = kipc_object_create(type, &arg.params, name,
+				 arg.mode & ~current_umask());
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto out_unlock;
+	}
+	ret = kipc_object_install_fd(obj, arg.fd_flags);
+	if (ret < 0) {
+		kipc_object_put(obj);
+		goto out_unlock;
+	}
+	/* The name takes over our reference and one on the namespace. */
+	ent->obj = obj;
+	ent->ns = ns;
+	ent->hash = kipc_name_hash(ns, name, arg.name_len);
+	hash_add(kipc_names, &ent->node, ent->hash);
+	atomic_inc(&kipc_names_live);
+	mutex_unlock(&kipc_names_lock);
+	kfree(name);
+	return ret;
+
+out_unlock:
+	mutex_unlock(&kipc_names_lock);
+	kipc_ns_put(ns);
+out_free:
+	kfree(ent);
+	kfree(name);
+	return ret;
+}
+
+long kipc_ioc_open(struct kipc_open __user *uarg)
+{
+	struct ipc_namespace *ns;
+	struct kipc_open arg;
+	struct kipc_name *ent;
+	char *name;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || kipc_check_fd_flags(arg.fd_flags) ||
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)) ||
+	    !kipc_type_find(arg.type))
+		return -EINVAL;
+	name = kmalloc(KIPC_NAME_MAX + 1, GFP_KERNEL);
+	if (!name)
+		return -ENOMEM;
+	ret = kipc_copy_name(name, arg.name, arg.name_len);
+	if (ret)
+		goto out_free;
+
+	ns = current->nsproxy->ipc_ns;
+	mutex_lock(&kipc_names_lock);
+	ent = kipc_name_find(ns, name, arg.name_len);
+	if (!ent)
+		ret = -ENOENT;
+	else if (ent->obj->type->type != arg.type)
+		ret = -EINVAL;
+	else if (!kipc_may_open(ent->obj, ns))
+		ret = -EACCES;
+	else
+		ret = kipc_object_install_fd(ent->obj, arg.fd_flags);
+	mutex_unlock(&kipc_names_lock);
+out_free:
+	kfree(name);
+	return ret;
+}
+
+static void kipc_name_remove(struct kipc_name *ent)
+{
+	lockdep_assert_held(&kipc_names_lock);
+	hash_del(&ent->node);
+	atomic_dec(&kipc_names_live);
+	kipc_object_put(ent->obj);
+	kipc_ns_put(ent->ns);
+	kfree(ent);
+}
+
+long kipc_ioc_unlink(struct kipc_unlink __user *uarg)
+{
+	struct ipc_namespace *ns;
+	struct kipc_unlink arg;
+	struct kipc_name *ent;
+	char *name;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+		return -EINVAL;
+	name = kmalloc(KIPC_NAME_MAX + 1, GFP_KERNEL);
+	if (!name)
+		return -ENOMEM;
+	ret = kipc_copy_name(name, arg.name, arg.name_len);
+	if (ret)
+		goto out_free;
+
+	ns = current->nsproxy->ipc_ns;
+	mutex_lock(&kipc_names_lock);
+	ent = kipc_name_find(ns, name, arg.name_len);
+	if (!ent)
+		ret = -ENOENT;
+	else if (!kipc_may_unlink(ent->obj, ns))
+		ret = -EACCES;
+	else
+		kipc_name_remove(ent);
+	mutex_unlock(&kipc_names_lock);
+out_free:
+	kfree(name);
+	return ret;
+}
+
+/* Module unload: names do not pin the module; their objects go with it. */
+void kipc_names_exit(void)
+{
+	struct hlist_node *tmp;
+	struct kipc_name *ent;
+	int bkt;
+
+	mutex_lock(&kipc_names_lock);
+	hash_for_each_safe(kipc_names, bkt, tmp, ent, node)
+		kipc_name_remove(ent);
+	mutex_unlock(&kipc_names_lock);
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kipc objects: creation, reference counting and their file descriptors.
+ *
+ * Every descriptor is an anon-inode file holding one reference. A mapping
+ * holds its file, so an object lives while it is named, open or mapped.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
+
+#include "kipc.h"
+
+/* Live objects; shown in sysfs so tests can prove nothing leaks. */
+atomic_t kipc_objects_live = ATOMIC_INIT(0);
+
+static const struct kipc_type *const kipc_types[] = {
+	&kipc_shm_type,
+};
+
+const struct kipc_type *kipc_type_find(u32 type)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kipc_types); i++)
+		if (kipc_types[i]->type == type)
+			return kipc_types[i];
+	return NULL;
+}
+
+struct kipc_object *kipc_object_create(const struct kipc_type *type,
+				       const union kipc_params *params,
+				       const char *name, umode_t mode)
+{
+	struct kipc_object *obj;
+	s64 bytes;
+	int ret;
+
+	bytes = type->prepare(params);
+	if (bytes < 0)
+		return ERR_PTR(bytes);
+	if (!bytes)
+		return ERR_PTR(-EINVAL);
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&obj->ref);
+	obj->type = type;
+	obj->params = *params;
+	obj->size = PAGE_ALIGN(bytes);
+	obj->uid = current_euid();
+	obj->owner_uid = current_euid();
+	obj->owner_gid = current_egid();
+	obj->mode = mode;
+	strscpy(obj->name, name, sizeof(obj->name));
+	ida_init(&obj->ids);
+	init_waitqueue_head(&obj->wq);
+	init_waitqueue_head(&obj->poll_wq);
+
+	ret = kipc_account_charge(obj->uid, obj->size);
+	if (ret)
+		goto err_free;
+	obj->mem = vmalloc_user(obj->size);
+	if (!obj->mem) {
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
+	ret = type->init(obj);
+	if (ret)
+		goto err_vfree;
+	atomic_inc(&kipc_objects_live);
+	return obj;
+
+err_vfree:
+	vfree(obj->mem);
+err_uncharge:
+	kipc_account_uncharge(obj->uid, obj->size);
+err_free:
+	kfree(obj);
+	return ERR_PTR(ret);
+}
+
+void kipc_object_get(struct kipc_object *obj)
+{
+	kref_get(&obj->ref);
+}
+
+static void kipc_object_release(struct kref *ref)
+{
+	struct kipc_object *obj = container_of(ref, struct kipc_object, ref);
+
+	if (obj->type->destroy)
+		obj->type->destroy(obj);
+	vfree(obj->mem);
+	kipc_account_uncharge(obj->uid, obj->size);
+	ida_destroy(&obj->ids);
+	kfree(obj);
+	atomic_dec(&kipc_objects_live);
+}
+
+void kipc_object_put(struct kipc_object *obj)
+{
+	kref_put(&obj->ref, kipc_object_release);
+}
+
+static int kipc_obj_release(struct inode *inode, struct file *file)
+{
+	kipc_object_put(file->private_data);
+	return 0;
+}
+
+static int kipc_obj_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return kipc_object_mmap(file->private_data, vma);
+}
+
+static __poll_t kipc_obj_poll(struct file *file, struct poll_table_struct *pt)
+{
+	struct kipc_object *obj = file->private_data;
+
+	if (!obj->type->poll)
+		return DEFAULT_POLLMASK;
+	return obj->type->poll(obj, file, pt);
+}
+
+static ssize_t kipc_obj_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct kipc_object *obj = iocb->ki_filp->private_data;
+
+	if (!obj->type->read_iter)
+		return -EINVAL;
+	return obj->type->read_iter(iocb, to);
+}
+
+static ssize_t kipc_obj_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct kipc_object *obj = iocb->ki_filp->private_data;
+
+	if (!obj->type->write_iter)
+		return -EINVAL;
+	return obj->type->write_iter(iocb, from);
+}
+
+static long kipc_ioc_info(struct kipc_object *obj, struct kipc_info __user *uarg)
+{
+	struct kipc_info info;
+
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	if (info.flags || memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+		return -EINVAL;
+
+	memset(&info, 0, sizeof(info));
+	info.type = obj->type->type;
+	info.flags = obj->name[0] ? KIPC_INFO_NAMED : 0;
+	info.size = obj->size;
+	info.params = obj->params;
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long kipc_obj_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct kipc_object *obj = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case KIPC_OBJ_IOC_INFO:
+		return kipc_ioc_info(obj, argp);
+	case KIPC_OBJ_IOC_MAP_ID:
+		return kipc_ioc_map_id(obj, argp);
+	case KIPC_OBJ_IOC_WAIT:
+		return kipc_ioc_wait(obj, argp);
+	case KIPC_OBJ_IOC_WAKE:
+		return kipc_ioc_wake(obj, argp);
+	}
+	if (obj->type->ioctl)
+		return obj->type->ioctl(obj, file, cmd, arg);
+	return -ENOTTY;
+}
+
+static void kipc_obj_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct kipc_object *obj = file->private_data;
+
+	seq_printf(m, "kipc-type:\t%s\n", obj->type->name);
+	seq_printf(m, "kipc-name:\t%s\n", obj->name);
+	seq_printf(m, "kipc-size:\t%zu\n", obj->size);
+	seq_printf(m, "kipc-mappings:\t%d\n", atomic_read(&obj->mappings));
+	if (obj->type->show_fdinfo)
+		obj->type->show_fdinfo(obj, m);
+}
+
+static const struct file_operations kipc_object_fops = {
+	.owner		= THIS_MODULE,
+	.release	= kipc_obj_release,
+	.mmap		= kipc_obj_mmap,
+	.poll		= kipc_obj_poll,
+	.read_iter	= kipc_obj_read_iter,
+	.write_iter	= kipc_obj_write_iter,
+	.unlocked_ioctl	= kipc_obj_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= kipc_obj_show_fdinfo,
+	.llseek		= no_llseek,
+};
+
+/*
+ * Give the caller a new descriptor on @obj. Takes a reference for the file;
+ * the caller keeps its own.
+ */
+int kipc_object_install_fd(struct kipc_object *obj, u32 fd_flags)
+{
+	struct file *file;
+	int fd, flags = O_RDWR;
+
+	if (fd_flags & KIPC_FD_NONBLOCK)
+		flags |= O_NONBLOCK;
+	fd = get_unused_fd_flags(fd_flags & KIPC_FD_INHERIT ? 0 : O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+
+	kipc_object_get(obj);
+	file = anon_inode_getfile(obj->type->name, &kipc_object_fops, obj, flags);
+	if (IS_ERR(file)) {
+		kipc_object_put(obj);
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	if (obj->type->fmode_nowait)
+		file->f_mode |= FMODE_NOWAIT;
+	fd_install(fd, file);
+	return fd;
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Futex-like sleeping on 32-bit words of an object's memory.
+ *
+ * A task sleeps while a word holds an expected value; a waker that changed
+ * the word wakes it. The waiter word beside it counts sleepers and is kept
+ * by the kernel (so a sleeper killed in its sleep is uncounted), letting a
+ * waker in userspace skip the system call when nobody sleeps.
+ *
+ * Ordering (Dekker): the sleeper queues itself, increments the waiter word
+ * (a full barrier) and then re-reads the word; the waker stores the word,
+ * issues a full barrier and then reads the waiter word. One of them always
+ * sees the other.
+ */
+
+#include <linux/hrtimer.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#include <kipc/atomic.h>
+#include "kipc.h"
+
+struct kipc_waiter {
+	struct wait_queue_entry wqe;
+	u64 offset;
+};
+
+/* The word at @offset, or NULL when it is not an aligned word of @obj. */
+u32 *kipc_word(struct kipc_object *obj, u64 offset)
+{
+	if (offset & 3 || offset > obj->size - sizeof(u32))
+		return NULL;
+	return obj->mem + offset;
+}
+
+/*
+ * Userspace may scribble over waiter words: plain atomic read-modify-write
+ * instructions never retry, so a hostile writer cannot make us spin.
+ */
+atomic_t *kipc_waiters(struct kipc_object *obj, u64 offset, int *err)
+{
+	*err = 0;
+	if (offset == KIPC_WAITERS_NONE)
+		return NULL;
+	if (!kipc_word(obj, offset))
+		*err = -EINVAL;
+	return (atomic_t *)kipc_word(obj, offset);
+}
+
+/*
+ * Sleep until woken while @must_sleep(@obj, @arg) holds. @key names what is
+ * waited for (the offset of a word), so that wakers pick their sleepers.
+ * Returns 0 when woken (a wake-up always wins over a signal or the deadline
+ * arriving at the same time, so none is lost), -EAGAIN if the condition
+ * did not hold to begin with, -ETIMEDOUT, or -ERESTARTSYS.
+ */
+int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
+		    bool (*must_sleep)(struct kipc_object *obj, void *arg),
+		    void *arg, bool has_deadline, ktime_t deadline)
+{
+	struct hrtimer_sleeper timer;
+	struct kipc_waiter w;
+	bool woken;
+	int ret;
+
+	init_wait(&w.wqe);
+	w.offset = key;
+	if (has_deadline) {
+		hrtimer_init_sleeper_on_stack(&timer, CLOCK_MONOTONIC,
+					      HRTIMER_MODE_ABS);
+		hrtimer_set_expires_range_ns(&timer.timer, deadline,
+					     current->timer_slack_ns);
+		hrtimer_sleeper_start_expires(&timer, HRTIMER_MODE_ABS);
+	}
+
+	/*
+	 * Queue first, then count: a waker that sees the count finds us
+	 * queued. Then test the condition after a full barrier.
+	 */
+	prepare_to_wait_exclusive(&obj->wq, &w.wqe, TASK_INTERRUPTIBLE);
+	if (waiters)
+		atomic_inc(waiters);
+	/* Count ourselves before reading the state (pairs with the waker). */
+	smp_mb__after_atomic();
+	ret = -EAGAIN;
+	for (;;) {
+		if (!must_sleep(obj, arg))
+			break;
+		ret = 0;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (has_deadline && !timer.task) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		schedule();
+		/* A waker removed us from the queue: the wait is over. */
+		if (list_empty_careful(&w.wqe.entry))
+			break;
+		/* A signal, the timer or a spurious wake-up: look again. */
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+
+	/* Decide under the queue lock whether a waker chose us. */
+	spin_lock_irq(&obj->wq.lock);
+	woken = list_empty(&w.wqe.entry);
+	if (!woken)
+		list_del_init(&w.wqe.entry);
+	spin_unlock_irq(&obj->wq.lock);
+	__set_current_state(TASK_RUNNING);
+	if (woken)
+		ret = 0;
+
+	if (waiters)
+		atomic_dec(waiters);
+	if (has_deadline) {
+		hrtimer_cancel(&timer.timer);
+		destroy_hrtimer_on_stack(&timer.timer);
+	}
+	return ret;
+}
+
+struct kipc_word_wait {
+	u32 *word;
+	u32 expected;
+};
+
+static bool kipc_word_unchanged(struct kipc_object *obj, void *arg)
+{
+	struct kipc_word_wait *ww = arg;
+
+	return kipc_load(ww->word) == ww->expected;
+}
+
+int kipc_wait_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
+		   u32 expected, bool has_deadline, ktime_t deadline)
+{
+	struct kipc_word_wait ww = { .expected = expected };
+	atomic_t *waiters;
+	int ret;
+
+	ww.word = kipc_word(obj, offset);
+	waiters = kipc_waiters(obj, waiters_offset, &ret);
+	if (!ww.word || ret)
+		return -EINVAL;
+	return kipc_wait_event(obj, offset, waiters, kipc_word_unchanged, &ww,
+			       has_deadline, deadline);
+}
+
+/*
+ * The sticky KIPC_WAITERS_POLL bit is cleared once no poller is left.
+ * Clear first, then look: a poller that queues itself concurrently sets
+ * the bit after queueing, so either we see it queued or its bit survives.
+ */
+static void kipc_poll_settle(struct kipc_object *obj, atomic_t *waiters)
+{
+	if (!waiters || !(atomic_read(waiters) & KIPC_WAITERS_POLL))
+		return;
+	wake_up_poll(&obj->poll_wq, EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
+	atomic_andnot(KIPC_WAITERS_POLL, waiters);
+	/* wq_has_sleeper() begins with a full barrier. */
+	if (wq_has_sleeper(&obj->poll_wq))
+		atomic_or(KIPC_WAITERS_POLL, waiters);
+}
+
+int kipc_wake_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
+		   u32 count)
+{
+	struct wait_queue_entry *curr, *next;
+	struct kipc_waiter *w;
+	unsigned long flags;
+	atomic_t *waiters;
+	int woken = 0, ret;
+
+	waiters = kipc_waiters(obj, waiters_offset, &ret);
+	if (!kipc_word(obj, offset) || ret)
+		return -EINVAL;
+
+	spin_lock_irqsave(&obj->wq.lock, flags);
+	list_for_each_entry_safe(curr, next, &obj->wq.head, entry) {
+		w = container_of(curr, struct kipc_waiter, wqe);
+		if (w->offset != offset)
+			continue;
+		if (curr->func(curr, TASK_NORMAL, 0, NULL) && ++woken == count)
+			break;
+	}
+	spin_unlock_irqrestore(&obj->wq.lock, flags);
+
+	kipc_poll_settle(obj, waiters);
+	return woken;
+}
+
+/* Something every sleeper and watcher must re-check has happened. */
+void kipc_wake_all(struct kipc_object *obj)
+{
+	wake_up_all(&obj->wq);
+	wake_up_poll(&obj->poll_wq, EPOLLIN | EPOLLRDNORM | EPOLLOUT |
+		     EPOLLWRNORM | EPOLLHUP | EPOLLERR);
+}
+
+/*
+ * For a type's ->poll: watch the object and tell userspace wakers, through
+ * the waiter word, that a watcher may be present. Readiness must be read
+ * after this.
+ */
+void kipc_poll_arm(struct kipc_object *obj, struct file *file,
+		   struct poll_table_struct *pt, u64 waiters_offset)
+{
+	atomic_t *waiters;
+	int err;
+
+	poll_wait(file, &obj->poll_wq, pt);
+	waiters = kipc_waiters(obj, waiters_offset, &err);
+	if (waiters && !poll_does_not_wait(pt)) {
+		atomic_or(KIPC_WAITERS_POLL, waiters);
+		smp_mb__after_atomic(); /* set the bit before reading readiness */
+	}
+}
+
+long kipc_ioc_wait(struct kipc_object *obj, struct kipc_wait __user *uarg)
+{
+	struct kipc_wait arg;
+	ktime_t deadline;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~KIPC_WAIT_DEADLINE ||
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+		return -EINVAL;
+	deadline = arg.deadline_ns > KTIME_MAX ? KTIME_MAX : arg.deadline_ns;
+	return kipc_wait_word(obj, arg.offset, arg.waiters_offset, arg.expected,
+			      arg.flags & KIPC_WAIT_DEADLINE, deadline);
+}
+
+long kipc_ioc_wake(struct kipc_object *obj, struct kipc_wake __user *uarg)
+{
+	struct kipc_wake arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!arg.count || arg.flags ||
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+		return -EINVAL;
+	return kipc_wake_word(obj, arg.offset, arg.waiters_offset, arg.count);
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Thin wrappers for the driver's selftests: each returns 0 (or an fd or a
+ * count) on success and the errno on failure, so that tests can compare
+ * exact error codes.
+ */
+#ifndef KIPC_TEST_H
+#define KIPC_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kipc.h>
+
+#define SYSFS_KIPC	"/sys/class/misc/kipc/"
+
+static inline long kt_read_long(const char *path)
+{
+	char buf[32] = "";
+	long val = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			val = strtol(buf, NULL, 10);
+		fclose(f);
+	}
+	return val;
+}
+
+static inline int kt_write_str(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return errno;
+	ret = fputs(val, f) < 0 ? EIO : 0;
+	return fclose(f) ? errno : ret;
+}
+
+static inline long kt_objects(void)
+{
+	return kt_read_long(SYSFS_KIPC "objects");
+}
+
+static inline long kt_names(void)
+{
+	return kt_read_long(SYSFS_KIPC "names");
+}
+
+static inline int kt_dev(void)
+{
+	return open(KIPC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+}
+
+/* Returns the new fd (>= 0) or -errno. */
+static inline int kt_ioctl_fd(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static inline void kt_shm_args(struct kipc_create *args, const char *name,
+			       __u64 size, __u32 flags, __u32 mode)
+{
+	memset(args, 0, sizeof(*args));
+	args->type = KIPC_TYPE_SHM;
+	args->flags = flags;
+	args->mode = mode;
+	args->params.shm.size = size;
+	if (name) {
+		args->name = (__u64)(unsigned long)name;
+		args->name_len = strlen(name);
+	}
+}
+
+/* A shared-memory object: its fd, or -errno. */
+static inline int kt_shm(int dev, const char *name, __u64 size, __u32 flags,
+			 __u32 mode)
+{
+	struct kipc_create args;
+
+	kt_shm_args(&args, name, size, flags, mode);
+	return kt_ioctl_fd(dev, KIPC_IOC_CREATE, &args);
+}
+
+static inline int kt_open(int dev, const char *name, __u32 type)
+{
+	struct kipc_open args = {
+		.type = type,
+		.name = (__u64)(unsigned long)name,
+		.name_len = strlen(name),
+	};
+
+	return kt_ioctl_fd(dev, KIPC_IOC_OPEN, &args);
+}
+
+static inline int kt_unlink(int dev, const char *name)
+{
+	struct kipc_unlink args = {
+		.name = (__u64)(unsigned long)name,
+		.name_len = strlen(name),
+	};
+
+	return -kt_ioctl_fd(dev, KIPC_IOC_UNLINK, &args);
+}
+
+static inline __u64 kt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* 0 or -errno; when @deadline_ns is 0 there is none. */
+static inline int kt_wait(int fd, __u64 offset, __u64 waiters_offset,
+			  __u32 expected, __u64 deadline_ns)
+{
+	struct kipc_wait args = {
+		.offset = offset,
+		.waiters_offset = waiters_offset,
+		.expected = expected,
+		.flags = deadline_ns ? KIPC_WAIT_DEADLINE : 0,
+		.deadline_ns = deadline_ns,
+	};
+
+	return kt_ioctl_fd(fd, KIPC_OBJ_IOC_WAIT, &args);
+}
+
+/* The number woken, or -errno. */
+static inline int kt_wake(int fd, __u64 offset, __u64 waiters_offset,
+			  __u32 count)
+{
+	struct kipc_wake args = {
+		.offset = offset,
+		.waiters_offset = waiters_offset,
+		.count = count,
+	};
+
+	return kt_ioctl_fd(fd, KIPC_OBJ_IOC_WAKE, &args);
+}
+
+#endif /* KIPC_TEST_H */
