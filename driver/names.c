@@ -4,8 +4,11 @@
  *
  * Names work like POSIX message queue names: scoped to the creator's IPC
  * namespace, with an owner, a group and a mode checked on open. A name
- * holds a reference on its object and on its namespace, so an object lives
- * until it is unlinked and its last descriptor and mapping are gone.
+ * holds a reference on its object, so an object lives until it is unlinked
+ * and its last descriptor and mapping are gone - or until its namespace is
+ * gone: a namespace that only we still reference can never be entered
+ * again, so its names are dropped (checked on every create, open and
+ * unlink).
  */
 
 #include <linux/cred.h>
@@ -20,33 +23,65 @@
 
 #include "kipc.h"
 
+/* An IPC namespace that has names; holds one reference on it. */
+struct kipc_ns {
+	struct list_head node;
+	struct ipc_namespace *ns;
+	unsigned int names;
+};
+
 struct kipc_name {
 	struct hlist_node node;
-	struct ipc_namespace *ns;
+	struct kipc_ns *kns;
 	struct kipc_object *obj;
 	u32 hash;
 };
 
-/* kipc_names_lock protects kipc_names and every kipc_name in it. */
+/*
+ * kipc_names_lock protects kipc_names, kipc_namespaces and every kipc_name
+ * and kipc_ns in them.
+ */
 static DEFINE_MUTEX(kipc_names_lock);
 static DEFINE_HASHTABLE(kipc_names, 8);
+static LIST_HEAD(kipc_namespaces);
 
 /* Linked names; shown in sysfs so tests can prove nothing is left over. */
 atomic_t kipc_names_live = ATOMIC_INIT(0);
 
-/*
- * put_ipc_ns() is not exported; the namespace's own operations reach it.
- */
-static struct ipc_namespace *kipc_ns_get(void)
-{
-	return get_ipc_ns(current->nsproxy->ipc_ns);
-}
-
+/* put_ipc_ns() is not exported; the namespace's own operations reach it. */
 static void kipc_ns_put(struct ipc_namespace *ns)
 {
 #ifdef CONFIG_IPC_NS
 	ns->ns.ops->put(&ns->ns);
 #endif
+}
+
+/* The kipc_ns of the caller's namespace, made if needed; NULL if no memory. */
+static struct kipc_ns *kipc_ns_current(void)
+{
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	struct kipc_ns *kns;
+
+	lockdep_assert_held(&kipc_names_lock);
+	list_for_each_entry(kns, &kipc_namespaces, node)
+		if (kns->ns == ns)
+			return kns;
+	kns = kzalloc(sizeof(*kns), GFP_KERNEL);
+	if (!kns)
+		return NULL;
+	kns->ns = get_ipc_ns(ns);
+	list_add(&kns->node, &kipc_namespaces);
+	return kns;
+}
+
+static void kipc_ns_release_if_unused(struct kipc_ns *kns)
+{
+	lockdep_assert_held(&kipc_names_lock);
+	if (kns->names)
+		return;
+	list_del(&kns->node);
+	kipc_ns_put(kns->ns);
+	kfree(kns);
 }
 
 static int kipc_copy_name(char *buf, u64 uname, u32 len)
@@ -76,7 +111,7 @@ static struct kipc_name *kipc_name_find(struct ipc_namespace *ns,
 
 	lockdep_assert_held(&kipc_names_lock);
 	hash_for_each_possible(kipc_names, ent, node, hash)
-		if (ent->hash == hash && ent->ns == ns &&
+		if (ent->hash == hash && ent->kns->ns == ns &&
 		    !strcmp(ent->obj->name, name))
 			return ent;
 	return NULL;
@@ -105,6 +140,47 @@ static bool kipc_may_unlink(struct kipc_object *obj, struct ipc_namespace *ns)
 static int kipc_check_fd_flags(u32 fd_flags)
 {
 	return fd_flags & ~(KIPC_FD_INHERIT | KIPC_FD_NONBLOCK) ? -EINVAL : 0;
+}
+
+static void kipc_name_remove(struct kipc_name *ent)
+{
+	struct kipc_ns *kns = ent->kns;
+
+	lockdep_assert_held(&kipc_names_lock);
+	hash_del(&ent->node);
+	atomic_dec(&kipc_names_live);
+	kipc_object_put(ent->obj);
+	kfree(ent);
+	kns->names--;
+	kipc_ns_release_if_unused(kns);
+}
+
+/*
+ * Drop the names of namespaces nobody but us references: no task is in
+ * them and no nsfs file or mount holds them, so they cannot be entered.
+ */
+static void kipc_names_collect(void)
+{
+	struct kipc_ns *kns, *next_kns;
+	struct hlist_node *tmp;
+	struct kipc_name *ent;
+	int bkt;
+
+	lockdep_assert_held(&kipc_names_lock);
+	list_for_each_entry_safe(kns, next_kns, &kipc_namespaces, node) {
+		if (refcount_read(&kns->ns->ns.count) != 1)
+			continue;
+		/* Removing its last name frees kns: stop before that. */
+		hash_for_each_safe(kipc_names, bkt, tmp, ent, node) {
+			if (ent->kns != kns)
+				continue;
+			if (kns->names == 1) {
+				kipc_name_remove(ent);
+				break;
+			}
+			kipc_name_remove(ent);
+		}
+	}
 }
 
 static long kipc_create_anonymous(const struct kipc_type *type,
@@ -158,8 +234,9 @@ long kipc_ioc_create(struct kipc_create __user *uarg)
 	if (ret)
 		goto out_free;
 
-	ns = kipc_ns_get();
+	ns = current->nsproxy->ipc_ns;
 	mutex_lock(&kipc_names_lock);
+	kipc_names_collect();
 	ent_found = kipc_name_find(ns, name, arg.name_len);
 	if (ent_found) {
 		obj = ent_found->obj;
@@ -174,30 +251,36 @@ long kipc_ioc_create(struct kipc_create __user *uarg)
 		goto out_unlock;
 	}
 
+	ent->kns = kipc_ns_current();
+	if (!ent->kns) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
 	obj = kipc_object_create(type, &arg.params, name,
 				 arg.mode & ~current_umask());
 	if (IS_ERR(obj)) {
 		ret = PTR_ERR(obj);
-		goto out_unlock;
+		goto out_release_ns;
 	}
 	ret = kipc_object_install_fd(obj, arg.fd_flags);
 	if (ret < 0) {
 		kipc_object_put(obj);
-		goto out_unlock;
+		goto out_release_ns;
 	}
-	/* The name takes over our reference and one on the namespace. */
+	/* The name takes over our reference. */
 	ent->obj = obj;
-	ent->ns = ns;
 	ent->hash = kipc_name_hash(ns, name, arg.name_len);
+	ent->kns->names++;
 	hash_add(kipc_names, &ent->node, ent->hash);
 	atomic_inc(&kipc_names_live);
 	mutex_unlock(&kipc_names_lock);
 	kfree(name);
 	return ret;
 
+out_release_ns:
+	kipc_ns_release_if_unused(ent->kns);
 out_unlock:
 	mutex_unlock(&kipc_names_lock);
-	kipc_ns_put(ns);
 out_free:
 	kfree(ent);
 	kfree(name);
@@ -227,6 +310,7 @@ long kipc_ioc_open(struct kipc_open __user *uarg)
 
 	ns = current->nsproxy->ipc_ns;
 	mutex_lock(&kipc_names_lock);
+	kipc_names_collect();
 	ent = kipc_name_find(ns, name, arg.name_len);
 	if (!ent)
 		ret = -ENOENT;
@@ -240,16 +324,6 @@ long kipc_ioc_open(struct kipc_open __user *uarg)
 out_free:
 	kfree(name);
 	return ret;
-}
-
-static void kipc_name_remove(struct kipc_name *ent)
-{
-	lockdep_assert_held(&kipc_names_lock);
-	hash_del(&ent->node);
-	atomic_dec(&kipc_names_live);
-	kipc_object_put(ent->obj);
-	kipc_ns_put(ent->ns);
-	kfree(ent);
 }
 
 long kipc_ioc_unlink(struct kipc_unlink __user *uarg)
@@ -273,6 +347,7 @@ long kipc_ioc_unlink(struct kipc_unlink __user *uarg)
 
 	ns = current->nsproxy->ipc_ns;
 	mutex_lock(&kipc_names_lock);
+	kipc_names_collect();
 	ent = kipc_name_find(ns, name, arg.name_len);
 	if (!ent)
 		ret = -ENOENT;

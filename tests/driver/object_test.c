@@ -431,6 +431,33 @@ TEST_F(dev, names_are_per_ipc_namespace)
 	EXPECT_EQ(0, kt_unlink(self->dev, "kt-ns"));
 }
 
+/* A container that exits without unlinking leaves nothing behind. */
+static int leave_name_in_new_ipc_ns(void *unused)
+{
+	int dev, fd;
+
+	(void)unused;
+	if (unshare(CLONE_NEWIPC))
+		return 100;
+	dev = kt_dev();
+	if (dev < 0)
+		return 101;
+	fd = kt_shm(dev, "kt-abandoned", 1, KIPC_CREATE_EXCL, 0600);
+	return fd < 0 ? 102 : 0;
+}
+
+TEST_F(dev, names_of_dead_namespace_are_dropped)
+{
+	EXPECT_EQ(0, as_user(0, 0, leave_name_in_new_ipc_ns, NULL));
+	/* Only kipc still references that namespace now... */
+	EXPECT_EQ(self->names + 1, kt_names());
+	EXPECT_EQ(self->objects + 1, kt_objects());
+	/* ...and the next name operation collects it. */
+	EXPECT_EQ(-ENOENT, kt_open(self->dev, "kt-abandoned", KIPC_TYPE_SHM));
+	EXPECT_EQ(self->names, kt_names());
+	EXPECT_EQ(self->objects, kt_objects());
+}
+
 TEST_F(dev, per_user_memory_limit)
 {
 	long old = kt_read_long(LIMIT_PATH);
