@@ -40,6 +40,7 @@ help:
 	@echo 'make              kipc.ko (against KDIR=$(KDIR)), libipc, tests, tools'
 	@echo 'make demo         load kipc.ko in a VM and show the API handshake'
 	@echo 'make check        lint and every test suite (VM, Debian and debug kernels)'
+	@echo 'make bench        benchmarks in a VM, side by side (bench-quick: short)'
 	@echo 'make lint         checkpatch --strict and sparse on the driver'
 	@echo 'make deps         install the Debian packages kipc needs (as root)'
 	@echo 'make install      install kipc.ko, libipc and headers (PREFIX=$(PREFIX))'
