@@ -23,7 +23,25 @@
 struct kipc_waiter {
 	struct wait_queue_entry wqe;
 	u64 offset;
+	bool woken;
 };
+
+/*
+ * Called with the queue lock held. The sleeper is dequeued and marked woken
+ * before it can run, so it never mistakes this wake-up for a spurious one;
+ * it takes the queue lock before leaving, so @w stays valid here.
+ */
+static int kipc_waiter_wake(struct wait_queue_entry *wqe, unsigned int mode,
+			    int sync, void *key)
+{
+	struct kipc_waiter *w = container_of(wqe, struct kipc_waiter, wqe);
+
+	list_del_init(&wqe->entry);
+	/* Publish the dequeue before the flag the sleeper tests unlocked. */
+	smp_store_release(&w->woken, true);
+	default_wake_function(wqe, mode, sync, key);
+	return 1;
+}
 
 /* The word at @offset, or NULL when it is not an aligned word of @obj. */
 u32 *kipc_word(struct kipc_object *obj, u64 offset)
@@ -64,7 +82,9 @@ int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
 	int ret;
 
 	init_wait(&w.wqe);
+	w.wqe.func = kipc_waiter_wake;
 	w.offset = key;
+	w.woken = false;
 	if (has_deadline) {
 		hrtimer_init_sleeper_on_stack(&timer, CLOCK_MONOTONIC,
 					      HRTIMER_MODE_ABS);
@@ -84,6 +104,9 @@ int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
 	smp_mb__after_atomic();
 	ret = -EAGAIN;
 	for (;;) {
+		/* Our state is set before this load: a later wake-up is seen. */
+		if (smp_load_acquire(&w.woken))
+			break;
 		if (!must_sleep(obj, arg))
 			break;
 		ret = 0;
@@ -96,16 +119,12 @@ int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
 			break;
 		}
 		schedule();
-		/* A waker removed us from the queue: the wait is over. */
-		if (list_empty_careful(&w.wqe.entry))
-			break;
-		/* A signal, the timer or a spurious wake-up: look again. */
 		set_current_state(TASK_INTERRUPTIBLE);
 	}
 
 	/* Decide under the queue lock whether a waker chose us. */
 	spin_lock_irq(&obj->wq.lock);
-	woken = list_empty(&w.wqe.entry);
+	woken = w.woken;
 	if (!woken)
 		list_del_init(&w.wqe.entry);
 	spin_unlock_irq(&obj->wq.lock);
