@@ -84,18 +84,21 @@ static void kipc_ns_release_if_unused(struct kipc_ns *kns)
 	kfree(kns);
 }
 
-static int kipc_copy_name(char *buf, u64 uname, u32 len)
+/* A kernel copy of a name from userspace (kfree it), or an ERR_PTR. */
+static char *kipc_name_dup(u64 uname, u32 len)
 {
+	char *name;
+
 	if (!len)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	if (len > KIPC_NAME_MAX)
-		return -ENAMETOOLONG;
-	if (copy_from_user(buf, u64_to_user_ptr(uname), len))
-		return -EFAULT;
-	if (memchr(buf, 0, len))
-		return -EINVAL;
-	buf[len] = 0;
-	return 0;
+		return ERR_PTR(-ENAMETOOLONG);
+	name = memdup_user_nul(u64_to_user_ptr(uname), len);
+	if (!IS_ERR(name) && memchr(name, 0, len)) {
+		kfree(name);
+		return ERR_PTR(-EINVAL);
+	}
+	return name;
 }
 
 static u32 kipc_name_hash(struct ipc_namespace *ns, const char *name, u32 len)
@@ -183,6 +186,14 @@ static void kipc_names_collect(void)
 	}
 }
 
+/* The caller's name, after dropping those of dead namespaces. */
+static struct kipc_name *kipc_name_lookup(const char *name, u32 len)
+{
+	lockdep_assert_held(&kipc_names_lock);
+	kipc_names_collect();
+	return kipc_name_find(current->nsproxy->ipc_ns, name, len);
+}
+
 static long kipc_create_anonymous(const struct kipc_type *type,
 				  struct kipc_create *arg)
 {
@@ -225,19 +236,17 @@ long kipc_ioc_create(struct kipc_create __user *uarg)
 	if (ret < 0)
 		return ret;
 
-	name = kmalloc(KIPC_NAME_MAX + 1, GFP_KERNEL);
+	name = kipc_name_dup(arg.name, arg.name_len);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 	ent = kzalloc(sizeof(*ent), GFP_KERNEL);
 	ret = -ENOMEM;
-	if (!name || !ent)
-		goto out_free;
-	ret = kipc_copy_name(name, arg.name, arg.name_len);
-	if (ret)
+	if (!ent)
 		goto out_free;
 
 	ns = current->nsproxy->ipc_ns;
 	mutex_lock(&kipc_names_lock);
-	kipc_names_collect();
-	ent_found = kipc_name_find(ns, name, arg.name_len);
+	ent_found = kipc_name_lookup(name, arg.name_len);
 	if (ent_found) {
 		obj = ent_found->obj;
 		if (arg.flags & KIPC_CREATE_EXCL)
@@ -301,17 +310,13 @@ long kipc_ioc_open(struct kipc_open __user *uarg)
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)) ||
 	    !kipc_type_find(arg.type))
 		return -EINVAL;
-	name = kmalloc(KIPC_NAME_MAX + 1, GFP_KERNEL);
-	if (!name)
-		return -ENOMEM;
-	ret = kipc_copy_name(name, arg.name, arg.name_len);
-	if (ret)
-		goto out_free;
+	name = kipc_name_dup(arg.name, arg.name_len);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 
 	ns = current->nsproxy->ipc_ns;
 	mutex_lock(&kipc_names_lock);
-	kipc_names_collect();
-	ent = kipc_name_find(ns, name, arg.name_len);
+	ent = kipc_name_lookup(name, arg.name_len);
 	if (!ent)
 		ret = -ENOENT;
 	else if (ent->obj->type->type != arg.type)
@@ -321,7 +326,6 @@ long kipc_ioc_open(struct kipc_open __user *uarg)
 	else
 		ret = kipc_object_install_fd(ent->obj, arg.fd_flags);
 	mutex_unlock(&kipc_names_lock);
-out_free:
 	kfree(name);
 	return ret;
 }
@@ -338,17 +342,14 @@ long kipc_ioc_unlink(struct kipc_unlink __user *uarg)
 		return -EFAULT;
 	if (arg.flags || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
-	name = kmalloc(KIPC_NAME_MAX + 1, GFP_KERNEL);
-	if (!name)
-		return -ENOMEM;
-	ret = kipc_copy_name(name, arg.name, arg.name_len);
-	if (ret)
-		goto out_free;
+	name = kipc_name_dup(arg.name, arg.name_len);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
 
 	ns = current->nsproxy->ipc_ns;
 	mutex_lock(&kipc_names_lock);
-	kipc_names_collect();
-	ent = kipc_name_find(ns, name, arg.name_len);
+	ent = kipc_name_lookup(name, arg.name_len);
+	ret = 0;
 	if (!ent)
 		ret = -ENOENT;
 	else if (!kipc_may_unlink(ent->obj, ns))
@@ -356,7 +357,6 @@ long kipc_ioc_unlink(struct kipc_unlink __user *uarg)
 	else
 		kipc_name_remove(ent);
 	mutex_unlock(&kipc_names_lock);
-out_free:
 	kfree(name);
 	return ret;
 }

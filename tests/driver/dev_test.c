@@ -18,24 +18,11 @@
 
 #include <libipc.h>
 
+#include "kipc_test.h"
 #include "kselftest_harness.h"
 
-#define OPEN_FILES_PATH	"/sys/class/misc/kipc/open_files"
+#define OPEN_FILES_PATH	SYSFS_KIPC "open_files"
 #define REFCNT_PATH	"/sys/module/kipc/refcnt"
-
-static long read_long(const char *path)
-{
-	char buf[32] = "";
-	long val = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			val = strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	return val;
-}
 
 static int api_ioctl(int fd, struct kipc_api *api)
 {
@@ -177,25 +164,25 @@ TEST(lib_dev_open)
 
 TEST(module_pinned_while_open)
 {
-	long before = read_long(REFCNT_PATH);
+	long before = kt_read_long(REFCNT_PATH);
 	int fd;
 
 	ASSERT_LE(0, before);
 	fd = open(KIPC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(before + 1, read_long(REFCNT_PATH));
+	EXPECT_EQ(before + 1, kt_read_long(REFCNT_PATH));
 	/* Unloading must be refused while a file is open. */
 	EXPECT_EQ(-1, syscall(SYS_delete_module, "kipc", O_NONBLOCK));
 	EXPECT_EQ(EWOULDBLOCK, errno);
 	close(fd);
-	EXPECT_EQ(before, read_long(REFCNT_PATH));
+	EXPECT_EQ(before, kt_read_long(REFCNT_PATH));
 }
 
 /* Many opens at once, closed by close(), by exit and across fork. */
 TEST(open_close_storm)
 {
 	enum { ROUNDS = 20, BATCH = 200, CHILDREN = 4 };
-	long base = read_long(OPEN_FILES_PATH);
+	long base = kt_read_long(OPEN_FILES_PATH);
 	int fds[BATCH];
 	int r, i, status;
 
@@ -205,10 +192,10 @@ TEST(open_close_storm)
 			fds[i] = open(KIPC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 			ASSERT_LE(0, fds[i]);
 		}
-		ASSERT_EQ(base + BATCH, read_long(OPEN_FILES_PATH));
+		ASSERT_EQ(base + BATCH, kt_read_long(OPEN_FILES_PATH));
 		for (i = 0; i < BATCH; i++)
 			ASSERT_EQ(0, close(fds[i]));
-		ASSERT_EQ(base, read_long(OPEN_FILES_PATH));
+		ASSERT_EQ(base, kt_read_long(OPEN_FILES_PATH));
 	}
 
 	/* Children inherit a descriptor, open their own and exit without
@@ -232,7 +219,7 @@ TEST(open_close_storm)
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	close(fds[0]);
-	EXPECT_EQ(base, read_long(OPEN_FILES_PATH));
+	EXPECT_EQ(base, kt_read_long(OPEN_FILES_PATH));
 }
 
 TEST_HARNESS_MAIN
