@@ -23,7 +23,7 @@
 struct kipc_waiter {
 	struct wait_queue_entry wqe;
 	u64 offset;
-	bool woken;
+	u32 woken;
 };
 
 /*
@@ -38,7 +38,7 @@ static int kipc_waiter_wake(struct wait_queue_entry *wqe, unsigned int mode,
 
 	list_del_init(&wqe->entry);
 	/* Publish the dequeue before the flag the sleeper tests unlocked. */
-	smp_store_release(&w->woken, true);
+	smp_store_release(&w->woken, 1);
 	default_wake_function(wqe, mode, sync, key);
 	return 1;
 }
@@ -78,13 +78,13 @@ int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
 {
 	struct hrtimer_sleeper timer;
 	struct kipc_waiter w;
-	bool woken;
+	u32 woken;
 	int ret;
 
 	init_wait(&w.wqe);
 	w.wqe.func = kipc_waiter_wake;
 	w.offset = key;
-	w.woken = false;
+	w.woken = 0;
 	if (has_deadline) {
 		hrtimer_init_sleeper_on_stack(&timer, CLOCK_MONOTONIC,
 					      HRTIMER_MODE_ABS);
