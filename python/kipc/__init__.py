@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: MIT
+"""kipc: kernel-backed drop-ins for multiprocessing's primitives.
+
+Available now: shared memory -- kipc.shared_memory (SharedMemory,
+ShareableList), kipc.sharedctypes (RawValue, RawArray, Value, Array) -- and
+get_context(), a multiprocessing context using them. Queues, pipes and
+locks follow once the driver has channels and synchronisation objects.
+Importing kipc needs libipc (see kipc._lib for the search order); using an
+object needs the kipc module loaded (else kipc.DeviceError).
+"""
+
+from __future__ import annotations
+
+from . import _lib
+from ._errors import DeviceError
+from .context import get_context
+from .shared_memory import ShareableList, SharedMemory
+from .sharedctypes import Array, RawArray, RawValue, Value
+
+__version__ = "0.1.0"
+__all__ = ["DeviceError", "get_context", "SharedMemory", "ShareableList",
+           "RawValue", "RawArray", "Value", "Array", "features",
+           "library_path"]
+
+
+def features() -> frozenset:
+    """Names of the features the loaded driver implements ("shm", ...).
+    Raises DeviceError when the kipc module is not loaded."""
+    bits = _lib.features()
+    return frozenset(n for b, n in _lib.FEATURE_NAMES.items() if bits & b)
+
+
+def library_path() -> str:
+    """The libipc that was loaded."""
+    return _lib.path

@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: MIT
+"""Loading libipc with ctypes, the UAPI structures, and the device check.
+
+Search order for the library (the first that exists is loaded):
+
+1. ``$KIPC_LIBRARY`` -- when set, it is the only candidate: a path that
+   fails to load is an ImportError, never silently replaced by another copy;
+2. ``libipc.so.0`` in this package's folder (an installed wheel may ship it);
+3. the build tree, ``build/lib/libipc.so.0`` of the repository that holds
+   this package (``python/kipc/`` -> ``build/lib/``), i.e. after ``make``;
+4. the system loader (``libipc.so.0`` from ``make install``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from ._errors import check, raise_device_error
+
+SONAME = "libipc.so.0"
+LIB_MAJOR = 0
+
+# include/uapi/linux/kipc.h
+KIPC_API_VERSION = 1
+KIPC_DEVICE_PATH = "/dev/kipc"
+KIPC_FEATURE_SHM = 1 << 0
+KIPC_FEATURE_CHANNEL = 1 << 1
+KIPC_FEATURE_SYNC = 1 << 2
+KIPC_FEATURE_URING_CMD = 1 << 3
+KIPC_TYPE_SHM = 1
+KIPC_NAME_MAX = 255
+KIPC_CREATE_EXCL = 1 << 0
+KIPC_FD_INHERIT = 1 << 0
+KIPC_FD_NONBLOCK = 1 << 1
+KIPC_INFO_NAMED = 1 << 0
+KIPC_SHM_MAX_SIZE = 1 << 40
+
+FEATURE_NAMES = {
+    KIPC_FEATURE_SHM: "shm",
+    KIPC_FEATURE_CHANNEL: "channel",
+    KIPC_FEATURE_SYNC: "sync",
+    KIPC_FEATURE_URING_CMD: "uring_cmd",
+}
+
+
+class kipc_api(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("flags", ctypes.c_uint32),
+                ("features", ctypes.c_uint64),
+                ("reserved", ctypes.c_uint64 * 6)]
+
+
+class kipc_shm_params(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_uint64), ("reserved", ctypes.c_uint64 * 7)]
+
+
+class kipc_params(ctypes.Union):
+    _fields_ = [("shm", kipc_shm_params), ("raw", ctypes.c_uint64 * 8)]
+
+
+class kipc_info(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_uint32), ("flags", ctypes.c_uint32),
+                ("size", ctypes.c_uint64), ("reserved", ctypes.c_uint64 * 6),
+                ("params", kipc_params)]
+
+
+assert ctypes.sizeof(kipc_api) == 64
+assert ctypes.sizeof(kipc_info) == 128
+
+
+def _candidates() -> List[Tuple[str, str]]:
+    env = os.environ.get("KIPC_LIBRARY")
+    if env:
+        return [("$KIPC_LIBRARY", env)]
+    here = Path(__file__).resolve().parent
+    return [
+        ("package folder", str(here / SONAME)),
+        ("build tree", str(here.parent.parent / "build" / "lib" / SONAME)),
+        ("system loader", SONAME),
+    ]
+
+
+def _load() -> Tuple[ctypes.CDLL, str]:
+    tried = []
+    for where, path in _candidates():
+        if where != "system loader" and where != "$KIPC_LIBRARY" \
+                and not os.path.exists(path):
+            tried.append(f"{path} ({where}): not found")
+            continue
+        try:
+            return ctypes.CDLL(path, use_errno=True), path
+        except OSError as e:
+            tried.append(f"{path} ({where}): {e}")
+    raise ImportError("kipc: cannot load libipc; tried:\n  " + "\n  ".join(tried)
+                      + "\nBuild it with `make` in the kipc tree, install it, "
+                      "or set KIPC_LIBRARY to its path.", name="kipc")
+
+
+lib, path = _load()
+
+
+def _declare(name, restype, *argtypes):
+    fn = getattr(lib, name)
+    fn.restype = restype
+    fn.argtypes = list(argtypes)
+    return fn
+
+
+_int, _u32, _u64 = ctypes.c_int, ctypes.c_uint32, ctypes.c_uint64
+kipc_lib_major = _declare("kipc_lib_major", _int)
+kipc_lib_minor = _declare("kipc_lib_minor", _int)
+kipc_dev_open = _declare("kipc_dev_open", _int, ctypes.POINTER(kipc_api))
+kipc_object_info = _declare("kipc_object_info", _int, _int, ctypes.POINTER(kipc_info))
+kipc_object_unlink = _declare("kipc_object_unlink", _int, ctypes.c_char_p)
+kipc_shm_create = _declare("kipc_shm_create", _int, ctypes.c_char_p,
+                           ctypes.c_size_t, _u32, ctypes.c_uint)  # mode_t
+kipc_shm_open = _declare("kipc_shm_open", _int, ctypes.c_char_p)
+kipc_shm_unlink = _declare("kipc_shm_unlink", _int, ctypes.c_char_p)
+# Extension point: kipc_object_wait/kipc_object_wake and the channel and
+# synchronisation functions are declared here once include/libipc.h has them.
+
+if kipc_lib_major() != LIB_MAJOR:
+    raise ImportError(f"kipc: {path} is libipc {kipc_lib_major()}.x; "
+                      f"this package needs {LIB_MAJOR}.x", name="kipc")
+
+_dev_lock = threading.Lock()
+_features: Optional[int] = None
+
+
+def device_path() -> str:
+    return os.environ.get("KIPC_DEVICE") or KIPC_DEVICE_PATH
+
+
+def features() -> int:
+    """The driver's KIPC_FEATURE_* bits. Performs the handshake once per
+    process; raises DeviceError when the module is not loaded."""
+    global _features
+    if _features is not None:
+        return _features
+    with _dev_lock:
+        if _features is None:
+            api = kipc_api()
+            fd = kipc_dev_open(ctypes.byref(api))
+            if fd < 0:
+                raise_device_error(fd, device_path())
+            os.close(fd)
+            _features = int(api.features)
+    return _features
+
+
+def require(feature: int) -> None:
+    """Raise DeviceError unless the loaded driver implements *feature*."""
+    if not features() & feature:
+        import errno
+        from ._errors import DeviceError
+        raise DeviceError(errno.EOPNOTSUPP,
+                          f"kipc: the loaded driver does not implement "
+                          f"{FEATURE_NAMES.get(feature, hex(feature))}",
+                          device_path())
+
+
+def encode_name(name: str) -> bytes:
+    """A kipc object name as bytes: 1..255 bytes of UTF-8, no NUL."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be str, not {type(name).__name__}")
+    b = name.encode("utf-8", "surrogateescape")
+    if "\0" in name:
+        raise ValueError("embedded null character in name")
+    return b
+
+
+def object_info(fd: int) -> kipc_info:
+    info = kipc_info()
+    check(kipc_object_info(fd, ctypes.byref(info)))
+    return info
