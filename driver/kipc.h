@@ -119,6 +119,7 @@ int kipc_wait_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
 int kipc_wake_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
 		   u32 count);
 void kipc_wake_all(struct kipc_object *obj);
+unsigned int kipc_wait_sleepers(struct kipc_object *obj);
 void kipc_poll_arm(struct kipc_object *obj, struct file *file,
 		   struct poll_table_struct *pt, u64 waiters_offset);
 long kipc_ioc_wait(struct kipc_object *obj, struct kipc_wait __user *uarg);

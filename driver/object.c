@@ -196,6 +196,7 @@ static void kipc_obj_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "kipc-name:\t%s\n", obj->name);
 	seq_printf(m, "kipc-size:\t%zu\n", obj->size);
 	seq_printf(m, "kipc-mappings:\t%d\n", atomic_read(&obj->mappings));
+	seq_printf(m, "kipc-sleepers:\t%u\n", kipc_wait_sleepers(obj));
 	if (obj->type->show_fdinfo)
 		obj->type->show_fdinfo(obj, m);
 }

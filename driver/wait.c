@@ -169,19 +169,22 @@ int kipc_wait_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
 }
 
 /*
- * The sticky KIPC_WAITERS_POLL bit is cleared once no poller is left.
- * Clear first, then look: a poller that queues itself concurrently sets
- * the bit after queueing, so either we see it queued or its bit survives.
+ * The sticky KIPC_WAITERS_POLL bit is cleared only while no watcher is
+ * queued, under the queue's lock. A watcher queues itself (under that
+ * lock) before it sets the bit and reads readiness, so the bit is never
+ * clear while a watcher that could miss a change is queued.
  */
 static void kipc_poll_settle(struct kipc_object *obj, atomic_t *waiters)
 {
+	unsigned long flags;
+
 	if (!waiters || !(atomic_read(waiters) & KIPC_WAITERS_POLL))
 		return;
 	wake_up_poll(&obj->poll_wq, EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
-	atomic_andnot(KIPC_WAITERS_POLL, waiters);
-	/* wq_has_sleeper() begins with a full barrier. */
-	if (wq_has_sleeper(&obj->poll_wq))
-		atomic_or(KIPC_WAITERS_POLL, waiters);
+	spin_lock_irqsave(&obj->poll_wq.lock, flags);
+	if (list_empty(&obj->poll_wq.head))
+		atomic_andnot(KIPC_WAITERS_POLL, waiters);
+	spin_unlock_irqrestore(&obj->poll_wq.lock, flags);
 }
 
 int kipc_wake_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
@@ -209,6 +212,19 @@ int kipc_wake_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
 
 	kipc_poll_settle(obj, waiters);
 	return woken;
+}
+
+/* Tasks asleep in kipc_wait_event() on @obj, for fdinfo. */
+unsigned int kipc_wait_sleepers(struct kipc_object *obj)
+{
+	struct wait_queue_entry *curr;
+	unsigned int n = 0;
+
+	spin_lock_irq(&obj->wq.lock);
+	list_for_each_entry(curr, &obj->wq.head, entry)
+		n++;
+	spin_unlock_irq(&obj->wq.lock);
+	return n;
 }
 
 /* Something every sleeper and watcher must re-check has happened. */
