@@ -139,5 +139,14 @@ void kipc_account_exit(void);
 
 /* The object types. */
 extern const struct kipc_type kipc_shm_type;
+extern const struct kipc_type kipc_sem_type;
+extern const struct kipc_type kipc_lock_type;
+extern const struct kipc_type kipc_rlock_type;
+extern const struct kipc_type kipc_event_type;
+extern const struct kipc_type kipc_barrier_type;
+extern const struct kipc_type kipc_cond_type;
+/* sync_wait_any.c: KIPC_IOC_WAIT_ANY on the control device @dev */
+long kipc_sync_ioc_wait_any(struct file *dev, struct kipc_wait_any __user *uarg);
+extern const struct kipc_type kipc_channel_type;
 
 #endif /* _KIPC_DRIVER_H */

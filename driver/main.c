@@ -20,7 +20,7 @@
 #include "kipc.h"
 
 /* Features this build implements in full; see KIPC_FEATURE_* in the UAPI. */
-#define KIPC_FEATURES	KIPC_FEATURE_SHM
+#define KIPC_FEATURES	(KIPC_FEATURE_SHM | KIPC_FEATURE_SYNC)
 
 /*
  * Open /dev/kipc files. Exposed in sysfs so that tests can prove that every
@@ -71,6 +71,8 @@ static long kipc_dev_ioctl(struct file *file, unsigned int cmd,
 		return kipc_ioc_open(argp);
 	case KIPC_IOC_UNLINK:
 		return kipc_ioc_unlink(argp);
+	case KIPC_IOC_WAIT_ANY:
+		return kipc_sync_ioc_wait_any(file, argp);
 	default:
 		return -ENOTTY;
 	}

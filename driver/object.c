@@ -22,6 +22,13 @@ atomic_t kipc_objects_live = ATOMIC_INIT(0);
 
 static const struct kipc_type *const kipc_types[] = {
 	&kipc_shm_type,
+	&kipc_sem_type,
+	&kipc_lock_type,
+	&kipc_rlock_type,
+	&kipc_event_type,
+	&kipc_barrier_type,
+	&kipc_cond_type,
+	&kipc_channel_type,
 };
 
 const struct kipc_type *kipc_type_find(u32 type)

@@ -86,6 +86,227 @@ int kipc_shm_unlink(const char *name);
 int kipc_shm_map(int fd, void **addr, size_t *size);
 int kipc_shm_unmap(void *addr, size_t size);
 
+/*
+ * Channels: bounded multi-producer multi-consumer message queues whose ring
+ * every process maps; a put into a ring with room and a get from a ring
+ * with a message make no system call. See Documentation/channels.rst.
+ *
+ * kipc_channel_create: @name NULL for an anonymous channel; @flags
+ * KIPC_CREATE_EXCL to fail with -EEXIST when the name exists (without it
+ * an existing channel of that name is opened). Returns the descriptor.
+ * kipc_channel_attach maps the channel of @fd into this process and takes
+ * over @fd on success (kipc_channel_close closes it). A struct kipc_channel
+ * may be used by every thread of the process, and by a forked child
+ * (which gets its own owner id on first use).
+ *
+ * Deadlines are CLOCK_MONOTONIC nanoseconds: KIPC_NO_DEADLINE blocks as
+ * long as needed, KIPC_NOWAIT (0) never blocks and fails with -EAGAIN,
+ * any other value fails with -ETIMEDOUT once passed. A signal handler
+ * interrupts a sleep with -EINTR. Other errors: -EMSGSIZE (message larger
+ * than the channel's maximum, or than the buffer: the message then stays
+ * in the channel), -EBADMSG (a corrupt record was dropped), -EIO (the ring
+ * memory is corrupt).
+ *
+ * Messages longer than the slot size, up to max_msg (at most 64 MiB), are
+ * carried in kernel buffers: put and get then make one system call each and
+ * copy the payload once each way; put may also fail with -EDQUOT (the
+ * per-user limit) or -ENOSPC. Zero-copy claims are for messages that fit a
+ * slot: get_claim returns -EREMOTE when the next message is a large one.
+ */
+#define KIPC_NOWAIT	0ULL
+
+struct kipc_channel;
+struct iovec;		/* <sys/uio.h> */
+
+/*
+ * A zero-copy claim: @data and @len describe the slot (a producer writes up
+ * to the slot size and may lower @len before committing; a consumer reads
+ * @len bytes). The other fields are the library's.
+ */
+struct kipc_channel_claim {
+	void *data;
+	size_t len;
+	__u64 pos;
+	__u32 owner;
+	__u32 type;
+};
+
+int kipc_channel_create(const char *name,
+			const struct kipc_channel_params *params,
+			__u32 flags, mode_t mode);
+int kipc_channel_open(const char *name);
+int kipc_channel_unlink(const char *name);
+int kipc_channel_attach(int fd, struct kipc_channel **chp);
+void kipc_channel_close(struct kipc_channel *ch);
+int kipc_channel_fd(const struct kipc_channel *ch);
+/* The channel's largest message and slot size, in bytes. */
+size_t kipc_channel_max_msg(const struct kipc_channel *ch);
+size_t kipc_channel_slot_size(const struct kipc_channel *ch);
+
+/* Copying put and get. kipc_channel_get returns the message length. */
+int kipc_channel_put(struct kipc_channel *ch, const void *buf, size_t len,
+		     __u64 deadline_ns);
+ssize_t kipc_channel_get(struct kipc_channel *ch, void *buf, size_t buflen,
+			 __u64 deadline_ns);
+
+/*
+ * Batches: put (get) up to @n messages, sleeping only for the first;
+ * return how many were put (got). For get, each iov_len is the buffer size
+ * on input and the message length on output.
+ */
+int kipc_channel_put_many(struct kipc_channel *ch, const struct iovec *msgs,
+			  unsigned int n, __u64 deadline_ns);
+int kipc_channel_get_many(struct kipc_channel *ch, struct iovec *msgs,
+			  unsigned int n, __u64 deadline_ns);
+
+/*
+ * Zero-copy. put_claim reserves a slot for up to @len bytes (at most the
+ * slot size); fill c->data, then put_commit (publishes c->len bytes) or
+ * put_abort. get_claim takes the next message in place; read c->data, then
+ * get_release. Keep claims short: a claim holds back the channel at its
+ * position. A process that dies holding a claim loses nothing committed:
+ * an uncommitted put is discarded, a claimed get is dropped and counted.
+ */
+int kipc_channel_put_claim(struct kipc_channel *ch, size_t len,
+			   struct kipc_channel_claim *c, __u64 deadline_ns);
+int kipc_channel_put_commit(struct kipc_channel *ch,
+			    struct kipc_channel_claim *c);
+int kipc_channel_put_abort(struct kipc_channel *ch,
+			   struct kipc_channel_claim *c);
+int kipc_channel_get_claim(struct kipc_channel *ch,
+			   struct kipc_channel_claim *c, __u64 deadline_ns);
+int kipc_channel_get_release(struct kipc_channel *ch,
+			     struct kipc_channel_claim *c);
+
+/* Counters: KIPC_CHANNEL_IOC_STATS. */
+int kipc_channel_stats(const struct kipc_channel *ch,
+		       struct kipc_channel_stats *stats);
+
+/*
+ * Synchronisation: Semaphore, Lock, RLock, Event, Barrier, Condition
+ * (Documentation/sync.rst). Each object is a handle holding the object's
+ * descriptor, its mapping and the mapping's owner id (re-queried after
+ * fork). Uncontended operations make no system call.
+ *
+ * Create: @name NULL for an anonymous object; @flags KIPC_CREATE_EXCL to
+ * fail with -EEXIST when the name exists (without it, an existing object of
+ * that name and type is opened and the parameters are ignored). Blocking
+ * calls take an absolute CLOCK_MONOTONIC @deadline_ns (KIPC_NO_DEADLINE:
+ * none) and return -ETIMEDOUT when it passes, -EINTR on a signal. Every
+ * call returns -EBADMSG when the object's memory was corrupted.
+ */
+struct kipc_sync;
+
+int kipc_sync_create(struct kipc_sync **out, __u32 type, const char *name,
+		     const struct kipc_sync_params *params, __u32 flags,
+		     mode_t mode);
+int kipc_sync_open(struct kipc_sync **out, const char *name, __u32 type);
+/* A handle on the object @fd refers to; @fd is duplicated, not taken. */
+int kipc_sync_from_fd(struct kipc_sync **out, int fd);
+int kipc_sync_close(struct kipc_sync *s);
+int kipc_sync_unlink(const char *name);
+/* The object's descriptor (for poll, read/write, io_uring, wait-any). */
+int kipc_sync_fd(const struct kipc_sync *s);
+__u32 kipc_sync_type(const struct kipc_sync *s);
+/* This process's owner id for the object (its mapping's). */
+int kipc_sync_owner_id(struct kipc_sync *s);
+
+/*
+ * Semaphore: @max 0 for a plain Semaphore (up to KIPC_SYNC_SEM_MAX), else
+ * a BoundedSemaphore. release: -EOVERFLOW (value unchanged) past the
+ * maximum. try_acquire: -EAGAIN when the value is 0.
+ */
+int kipc_semaphore_create(struct kipc_sync **out, const char *name,
+			  __u32 value, __u32 max, __u32 flags, mode_t mode);
+int kipc_sem_acquire(struct kipc_sync *s, __u64 deadline_ns);
+int kipc_sem_try_acquire(struct kipc_sync *s);
+int kipc_sem_release(struct kipc_sync *s, __u32 n);
+int kipc_sem_value(struct kipc_sync *s);
+
+/*
+ * Lock (multiprocessing.Lock): not recursive; any process may release it
+ * (-EPERM when it is not locked). acquire returns 0, or -EOWNERDEAD: the
+ * caller holds the lock, the previous holder died; call
+ * kipc_lock_consistent() once the guarded state is repaired, otherwise the
+ * next release makes the lock -ENOTRECOVERABLE for everyone.
+ * kipc_lock_held: 1 if held by this process's mapping, 0 if not.
+ */
+int kipc_lock_create(struct kipc_sync **out, const char *name, __u32 flags,
+		     mode_t mode);
+int kipc_lock_acquire(struct kipc_sync *l, __u64 deadline_ns);
+int kipc_lock_try_acquire(struct kipc_sync *l);
+int kipc_lock_release(struct kipc_sync *l);
+int kipc_lock_consistent(struct kipc_sync *l);
+int kipc_lock_held(struct kipc_sync *l);
+
+/*
+ * RLock (threading.RLock across processes): the owner is a thread
+ * (gettid()) of a process; only it releases (-EPERM otherwise). Recursion
+ * up to 2^31-1 levels (-EOVERFLOW). Owner death as for Lock.
+ */
+int kipc_rlock_create(struct kipc_sync **out, const char *name, __u32 flags,
+		      mode_t mode);
+int kipc_rlock_acquire(struct kipc_sync *l, __u64 deadline_ns);
+int kipc_rlock_try_acquire(struct kipc_sync *l);
+int kipc_rlock_release(struct kipc_sync *l);
+int kipc_rlock_consistent(struct kipc_sync *l);
+int kipc_rlock_held(struct kipc_sync *l);
+
+/* Event (threading.Event). is_set: 1 or 0. wait: 0 once set. */
+int kipc_event_create(struct kipc_sync **out, const char *name, __u32 flags,
+		      mode_t mode);
+int kipc_event_set(struct kipc_sync *e);
+int kipc_event_clear(struct kipc_sync *e);
+int kipc_event_is_set(struct kipc_sync *e);
+int kipc_event_wait(struct kipc_sync *e, __u64 deadline_ns);
+
+/*
+ * Barrier (threading.Barrier): wait returns the arrival index
+ * 0..parties-1, or -EPIPE when the barrier is or becomes broken (abort,
+ * reset while waiting, a waiting party's process died). A wait that times
+ * out breaks the barrier and returns -ETIMEDOUT. reset: back to the empty,
+ * unbroken state; current waiters get -EPIPE. broken: 1 or 0. waiting:
+ * parties waiting now.
+ */
+int kipc_barrier_create(struct kipc_sync **out, const char *name,
+			__u32 parties, __u32 flags, mode_t mode);
+int kipc_barrier_wait(struct kipc_sync *b, __u64 deadline_ns);
+int kipc_barrier_abort(struct kipc_sync *b);
+int kipc_barrier_reset(struct kipc_sync *b);
+int kipc_barrier_broken(struct kipc_sync *b);
+int kipc_barrier_waiting(struct kipc_sync *b);
+int kipc_barrier_parties(struct kipc_sync *b);
+
+/*
+ * Condition (threading.Condition) used with a Lock or RLock @lock that the
+ * caller holds (-EPERM otherwise). @nslots: how many waiters may be not
+ * yet notified at a time (0: KIPC_SYNC_SLOTS_DEFAULT); one more waits get
+ * -ENOSPC. wait: releases @lock, sleeps until notified or @deadline_ns,
+ * re-acquires @lock (whatever the result; -EOWNERDEAD if its holder died
+ * meanwhile) and returns 0 when notified, -ETIMEDOUT, -EINTR. wait_for:
+ * waits until @pred(@arg) is true; returns 1 when it is, 0 when the
+ * deadline passed with it false. notify: wakes up to @n waiters, oldest
+ * first, and returns how many it notified (exactly that many waits
+ * return 0).
+ */
+int kipc_cond_create(struct kipc_sync **out, const char *name, __u32 nslots,
+		     __u32 flags, mode_t mode);
+int kipc_cond_wait(struct kipc_sync *c, struct kipc_sync *lock,
+		   __u64 deadline_ns);
+int kipc_cond_wait_for(struct kipc_sync *c, struct kipc_sync *lock,
+		       int (*pred)(void *arg), void *arg, __u64 deadline_ns);
+int kipc_cond_notify(struct kipc_sync *c, struct kipc_sync *lock, __u32 n);
+int kipc_cond_notify_all(struct kipc_sync *c, struct kipc_sync *lock);
+
+/*
+ * Wait for any of @count (1..KIPC_WAIT_ANY_MAX) semaphores, locks, rlocks
+ * and events (KIPC_IOC_WAIT_ANY): returns 0 or -EOWNERDEAD with *index the
+ * one that fired. A semaphore unit or the lock is then taken by the caller
+ * (an event is not consumed). -ETIMEDOUT, -EINTR otherwise.
+ */
+int kipc_wait_any(struct kipc_sync *const *objs, unsigned int count,
+		  __u64 deadline_ns, unsigned int *index);
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,6 +63,7 @@ typedef __s64 s64;
 
 /* Flags of kipc_ring_get_claim(). */
 #define KIPC_RING_TAKE_INDIRECT	0x1	/* claim indirect records too */
+#define KIPC_RING_PEEK		0x2	/* look only: see kipc_ring_peek() */
 
 /* Wake mask returned by kipc_ring_abort() and in kipc_ring_recovery. */
 #define KIPC_RING_WAKE_GET	0x1	/* wake sleepers on put_seq */
@@ -660,6 +661,19 @@ static inline int kipc_ring_take(const struct kipc_ring_view *v, u16 owner,
 			*msglen = len;
 			return -EMSGSIZE;
 		}
+		if (flags & KIPC_RING_PEEK) {
+			/* Described, not taken: kipc_ring_take_peeked(). */
+			m->data = s->data;
+			m->pos = pos;
+			m->len = len;
+			m->type = type;
+			m->owner = owner;
+			m->handle = 0;
+			if (type == KIPC_RING_REC_INDIRECT)
+				memcpy(&m->handle, s->data, sizeof(m->handle));
+			*msglen = len;
+			return 0;
+		}
 		/* ...the claim confirms it: nobody rewrites a READY slot. */
 		if (kipc_cmpxchg(&s->state, ready,
 				 kipc_ring_state(pos, KIPC_RING_READING, owner)) != ready)
@@ -739,6 +753,48 @@ static inline int kipc_ring_try_get(const struct kipc_ring_view *v, u16 owner,
 	if (m.len)
 		memcpy(buf, m.data, m.len);
 	kipc_ring_get_release(v, &m);
+	return 0;
+}
+
+/**
+ * kipc_ring_peek() - describe the next message without taking it
+ * @v:     trusted view
+ * @owner: the caller's owner id
+ * @flags: KIPC_RING_TAKE_INDIRECT to describe indirect records as well
+ * @m:     out: the message at the head, READY at @m->pos
+ *
+ * For a consumer that must copy a message out before it may commit to it
+ * (the kernel copying to a user buffer that may fault): copy @m->len bytes
+ * of @m->data, then kipc_ring_take_peeked(). The copy may be torn by a
+ * concurrent consumer; a successful take proves it was not, since a slot
+ * never returns to READY at the same position.
+ * Return: as kipc_ring_get_claim().
+ */
+static inline int kipc_ring_peek(const struct kipc_ring_view *v, u16 owner,
+				 u32 flags, struct kipc_ring_msg *m)
+{
+	return kipc_ring_take(v, owner, flags | KIPC_RING_PEEK, v->slot_size,
+			      m, &m->len);
+}
+
+/**
+ * kipc_ring_take_peeked() - take the message kipc_ring_peek() described
+ * @v: trusted view
+ * @m: from kipc_ring_peek(); on success a claim for kipc_ring_get_release()
+ *
+ * Return: 0, or -EAGAIN if another consumer took it first (peek again).
+ */
+static inline int kipc_ring_take_peeked(const struct kipc_ring_view *v,
+					const struct kipc_ring_msg *m)
+{
+	struct kipc_ring_hdr *h = kipc_ring_hdr(v);
+	struct kipc_ring_slot *s = kipc_ring_slot(v, m->pos);
+	u64 ready = kipc_ring_state(m->pos, KIPC_RING_READY, 0);
+
+	if (kipc_cmpxchg(&s->state, ready,
+			 kipc_ring_state(m->pos, KIPC_RING_READING, m->owner)) != ready)
+		return -EAGAIN;
+	kipc_cmpxchg(&h->head, m->pos, m->pos + 1);
 	return 0;
 }
 

@@ -78,9 +78,67 @@ struct kipc_shm_params {
 
 #define KIPC_SHM_MAX_SIZE	(1ULL << 40)
 
+/* Synchronisation objects: creation parameters (more below) */
+
+/**
+ * struct kipc_sync_params - parameters of KIPC_TYPE_SEMAPHORE .. CONDITION
+ * @value:    semaphore: initial value, 0..@max; others: zero
+ * @max:      semaphore: largest value, 1..KIPC_SYNC_SEM_MAX, or 0 for
+ *            KIPC_SYNC_SEM_MAX (a plain Semaphore); others: zero
+ * @parties:  barrier: 1..KIPC_SYNC_PARTIES_MAX; others: zero
+ * @nslots:   condition: waiters not yet notified at a time, a power of two
+ *            1..KIPC_SYNC_SLOTS_MAX, or 0 for KIPC_SYNC_SLOTS_DEFAULT;
+ *            others: zero
+ * @flags:    must be zero
+ * @reserved: must be zero
+ *
+ * The kernel keeps its own copy: the values in the object's memory are
+ * informative only. Documentation/sync.rst has the memory layouts.
+ */
+struct kipc_sync_params {
+	__u32 value;
+	__u32 max;
+	__u32 parties;
+	__u32 nslots;
+	__u32 flags;
+	__u32 reserved[11];
+};
+
+#define KIPC_SYNC_SEM_MAX	0x7fffffffU
+#define KIPC_SYNC_PARTIES_MAX	0xffffU
+#define KIPC_SYNC_SLOTS_MAX	4096U
+#define KIPC_SYNC_SLOTS_DEFAULT	64U
+
+/**
+ * struct kipc_channel_params - parameters of a channel (KIPC_TYPE_CHANNEL)
+ * @capacity:  number of slots: a power of two, 1..KIPC_CHANNEL_MAX_CAPACITY
+ * @slot_size: largest inline message in bytes: a multiple of 8,
+ *             8..KIPC_CHANNEL_MAX_SLOT
+ * @max_msg:   largest message in bytes, 0..KIPC_CHANNEL_MAX_MSG; 0 means
+ *             @slot_size. Messages larger than @slot_size travel in kernel
+ *             buffers (KIPC_CHANNEL_IOC_PUT_LARGE / GET_LARGE)
+ * @flags:     must be zero
+ * @pad:       must be zero
+ * @reserved:  must be zero
+ */
+struct kipc_channel_params {
+	__u32 capacity;
+	__u32 slot_size;
+	__u64 max_msg;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[5];
+};
+
+#define KIPC_CHANNEL_MAX_CAPACITY	0x100000U
+#define KIPC_CHANNEL_MAX_SLOT		0x100000U
+#define KIPC_CHANNEL_MAX_MSG		(64ULL << 20)
+
 /* Type-specific creation parameters: always 64 bytes. */
 union kipc_params {
 	struct kipc_shm_params shm;
+	struct kipc_sync_params sync;
+	struct kipc_channel_params channel;
 	__u64 raw[8];
 };
 
@@ -229,6 +287,172 @@ struct kipc_wake {
  * 0xb0-0xbb synchronisation objects, 0xbc-0xbf never used.
  */
 #define KIPC_IOC_MAGIC		'k'
+
+/* Synchronisation objects */
+
+/*
+ * Byte offsets in a Semaphore, Lock, RLock, Event and Barrier (after the
+ * magic word); Documentation/sync.rst has the whole layouts.
+ */
+#define KIPC_SYNC_OFF_WORD	4	/* lock word, count, event or state */
+#define KIPC_SYNC_OFF_WAITERS	8	/* its kernel-maintained waiter word */
+
+/* Most objects one KIPC_IOC_WAIT_ANY takes. */
+#define KIPC_WAIT_ANY_MAX	64
+
+/**
+ * struct kipc_wait_obj - one object of KIPC_IOC_WAIT_ANY
+ * @fd:    descriptor of a semaphore, lock, rlock or event, or of any object
+ *         whose descriptor polls (readable counts as ready)
+ * @flags: must be zero
+ * @addr:  lock and rlock: an address inside the caller's mapping of the
+ *         object, whose owner id the acquired lock gets; others: zero
+ */
+struct kipc_wait_obj {
+	__s32 fd;
+	__u32 flags;
+	__u64 addr;
+};
+
+/**
+ * struct kipc_wait_any - argument of KIPC_IOC_WAIT_ANY
+ * @objs:        pointer to @count struct kipc_wait_obj
+ * @count:       1..KIPC_WAIT_ANY_MAX
+ * @flags:       KIPC_WAIT_DEADLINE
+ * @deadline_ns: CLOCK_MONOTONIC time to give up at (KIPC_WAIT_DEADLINE)
+ * @index:       out: the object that fired (a semaphore unit or the lock
+ *               is then taken by the caller)
+ * @pad:         must be zero
+ * @reserved:    must be zero
+ *
+ * Returns 0, or -EOWNERDEAD when @index is a lock whose previous holder
+ * died (the caller holds it), -ETIMEDOUT, -EINTR, -EINVAL, -EBADF.
+ */
+struct kipc_wait_any {
+	__u64 objs;
+	__u32 count;
+	__u32 flags;
+	__u64 deadline_ns;
+	__u32 index;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+#define KIPC_IOC_WAIT_ANY	_IOWR(KIPC_IOC_MAGIC, 0x84, struct kipc_wait_any)
+
+/* Channels */
+
+/*
+ * A channel's memory is a struct kipc_ring_hdr followed by its slots; see
+ * Documentation/channels.rst. Byte offsets of the words the wait and wake
+ * protocol uses:
+ */
+#define KIPC_CHANNEL_OFF_PUT_SEQ	72	/* bumped after a put if consumers sleep */
+#define KIPC_CHANNEL_OFF_GET_WAITERS	76	/* consumers asleep (kernel-kept) */
+#define KIPC_CHANNEL_OFF_GET_SEQ	136	/* bumped after a get if producers sleep */
+#define KIPC_CHANNEL_OFF_PUT_WAITERS	140	/* producers asleep (kernel-kept) */
+
+/* struct kipc_channel_wait.op */
+#define KIPC_CHANNEL_GET	0	/* wait for a message */
+#define KIPC_CHANNEL_PUT	1	/* wait for room */
+
+/**
+ * struct kipc_channel_wait - argument of KIPC_CHANNEL_IOC_WAIT
+ * @op:          KIPC_CHANNEL_GET or KIPC_CHANNEL_PUT
+ * @seq:         put_seq (GET) or get_seq (PUT) as loaded, with acquire,
+ *               before the failed attempt
+ * @flags:       KIPC_WAIT_DEADLINE
+ * @pad:         must be zero
+ * @deadline_ns: CLOCK_MONOTONIC time to give up at (KIPC_WAIT_DEADLINE)
+ * @reserved:    must be zero
+ *
+ * Sleeps while @seq is unchanged and the ring still has no message (GET) or
+ * no room (PUT). Returns 0 when woken, -EAGAIN if there was no need to
+ * sleep, -ETIMEDOUT, -EINTR (restarted after SA_RESTART handlers).
+ */
+struct kipc_channel_wait {
+	__u32 op;
+	__u32 seq;
+	__u32 flags;
+	__u32 pad;
+	__u64 deadline_ns;
+	__u64 reserved[2];
+};
+
+/* struct kipc_channel_wake.ops */
+#define KIPC_CHANNEL_WAKE_GET	(1U << 0)	/* consumers (put_seq) */
+#define KIPC_CHANNEL_WAKE_PUT	(1U << 1)	/* producers (get_seq) */
+
+/**
+ * struct kipc_channel_wake - argument of KIPC_CHANNEL_IOC_WAKE
+ * @ops:      KIPC_CHANNEL_WAKE_* (nonzero)
+ * @flags:    must be zero
+ * @reserved: must be zero
+ *
+ * Wakes every sleeper and poller of the chosen sides; returns how many
+ * sleepers were woken. Called by userspace after kipc_ring_after_put() or
+ * kipc_ring_after_get() returned true.
+ */
+struct kipc_channel_wake {
+	__u32 ops;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct kipc_channel_stats - argument of KIPC_CHANNEL_IOC_STATS
+ * @queued:    out: messages in the ring (approximate)
+ * @dropped:   out: messages lost because the consumer holding them died
+ * @discarded: out: claims undone because their producer died
+ * @get_waiters: out: consumers asleep
+ * @put_waiters: out: producers asleep
+ * @buffers:   out: kernel buffers of large messages held by the channel
+ * @buffer_bytes: out: their bytes (charged to the putters' users)
+ * @reserved:  in: must be zero; out: zero
+ */
+struct kipc_channel_stats {
+	__u64 queued;
+	__u64 dropped;
+	__u64 discarded;
+	__u32 get_waiters;
+	__u32 put_waiters;
+	__u64 buffers;
+	__u64 buffer_bytes;
+	__u64 reserved[2];
+};
+
+/**
+ * struct kipc_channel_large - argument of KIPC_CHANNEL_IOC_PUT_LARGE/GET_LARGE
+ * @data:        user address of the message (put) or of the buffer (get)
+ * @len:         put: the message length, up to max_msg; get: buffer size
+ * @flags:       KIPC_WAIT_DEADLINE, KIPC_CHANNEL_LARGE_NOWAIT
+ * @pad:         must be zero
+ * @deadline_ns: CLOCK_MONOTONIC deadline with KIPC_WAIT_DEADLINE
+ * @reserved:    must be zero
+ *
+ * PUT_LARGE copies the message into a kernel buffer, charged to the
+ * caller's user, and publishes an indirect record naming it; the kernel
+ * does the whole publish, so a caller's death cannot leave it half done.
+ * GET_LARGE takes the next message (indirect or inline), copies it out and
+ * frees its buffer; it returns the message length. A message that does not
+ * fit (-EMSGSIZE) or a fault (-EFAULT) leaves the message in the channel.
+ */
+struct kipc_channel_large {
+	__u64 data;
+	__u64 len;
+	__u32 flags;
+	__u32 pad;
+	__u64 deadline_ns;
+	__u64 reserved[2];
+};
+
+#define KIPC_CHANNEL_LARGE_NOWAIT	(1U << 1)	/* never sleep: -EAGAIN */
+
+#define KIPC_CHANNEL_IOC_WAIT	_IOW(KIPC_IOC_MAGIC, 0xa0, struct kipc_channel_wait)
+#define KIPC_CHANNEL_IOC_WAKE	_IOW(KIPC_IOC_MAGIC, 0xa1, struct kipc_channel_wake)
+#define KIPC_CHANNEL_IOC_STATS	_IOWR(KIPC_IOC_MAGIC, 0xa2, struct kipc_channel_stats)
+#define KIPC_CHANNEL_IOC_PUT_LARGE _IOW(KIPC_IOC_MAGIC, 0xa3, struct kipc_channel_large)
+#define KIPC_CHANNEL_IOC_GET_LARGE _IOW(KIPC_IOC_MAGIC, 0xa4, struct kipc_channel_large)
 
 /* Commands on the control device, /dev/kipc. */
 #define KIPC_IOC_API		_IOWR(KIPC_IOC_MAGIC, 0x80, struct kipc_api)
