@@ -2,9 +2,11 @@
 """kipc: kernel-backed drop-ins for multiprocessing's primitives.
 
 Available now: shared memory -- kipc.shared_memory (SharedMemory,
-ShareableList), kipc.sharedctypes (RawValue, RawArray, Value, Array) -- and
-get_context(), a multiprocessing context using them. Queues, pipes and
-locks follow once the driver has channels and synchronisation objects.
+ShareableList), kipc.sharedctypes (RawValue, RawArray, Value, Array); queues
+on kipc channels -- kipc.queues (Queue, SimpleQueue, JoinableQueue);
+synchronisation objects -- kipc.synchronize (Lock, RLock, Semaphore,
+BoundedSemaphore, Event, Condition, Barrier); and get_context(), a
+multiprocessing context using them. Pipes follow.
 Importing kipc needs libipc (see kipc._lib for the search order); using an
 object needs the kipc module loaded (else kipc.DeviceError).
 """
@@ -15,11 +17,16 @@ from . import _lib
 from ._errors import DeviceError
 from .context import get_context
 from .shared_memory import ShareableList, SharedMemory
+from .queues import JoinableQueue, Queue, SimpleQueue
 from .sharedctypes import Array, RawArray, RawValue, Value
+from .synchronize import (Barrier, BoundedSemaphore, Condition, Event, Lock,
+                          OwnerDeadWarning, RLock, Semaphore)
 
 __version__ = "0.1.0"
 __all__ = ["DeviceError", "get_context", "SharedMemory", "ShareableList",
-           "RawValue", "RawArray", "Value", "Array", "features",
+           "RawValue", "RawArray", "Value", "Array", "Queue", "SimpleQueue",
+           "JoinableQueue", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
+           "Event", "Condition", "Barrier", "OwnerDeadWarning", "features",
            "library_path"]
 
 

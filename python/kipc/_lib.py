@@ -119,8 +119,96 @@ kipc_shm_create = _declare("kipc_shm_create", _int, ctypes.c_char_p,
                            ctypes.c_size_t, _u32, ctypes.c_uint)  # mode_t
 kipc_shm_open = _declare("kipc_shm_open", _int, ctypes.c_char_p)
 kipc_shm_unlink = _declare("kipc_shm_unlink", _int, ctypes.c_char_p)
-# Extension point: kipc_object_wait/kipc_object_wake and the channel and
-# synchronisation functions are declared here once include/libipc.h has them.
+
+# --- channels (include/libipc.h "Channels") ---------------------------------
+KIPC_TYPE_CHANNEL = 2
+KIPC_NO_DEADLINE = (1 << 64) - 1
+KIPC_NOWAIT = 0
+KIPC_CHANNEL_MAX_CAPACITY = 0x100000
+KIPC_CHANNEL_MAX_SLOT = 0x100000
+KIPC_CHANNEL_MAX_MSG = 64 << 20
+
+
+class kipc_channel_params(ctypes.Structure):
+    _fields_ = [("capacity", _u32), ("slot_size", _u32), ("max_msg", _u64),
+                ("flags", _u32), ("pad", _u32), ("reserved", _u64 * 5)]
+
+
+class kipc_channel_stats(ctypes.Structure):
+    _fields_ = [("queued", _u64), ("dropped", _u64), ("discarded", _u64),
+                ("get_waiters", _u32), ("put_waiters", _u32),
+                ("reserved", _u64 * 4)]
+
+
+class iovec(ctypes.Structure):
+    _fields_ = [("iov_base", ctypes.c_void_p), ("iov_len", ctypes.c_size_t)]
+
+
+assert ctypes.sizeof(kipc_channel_params) == 64
+_vp, _sz = ctypes.c_void_p, ctypes.c_size_t
+kipc_channel_create = _declare("kipc_channel_create", _int, ctypes.c_char_p,
+                               ctypes.POINTER(kipc_channel_params), _u32,
+                               ctypes.c_uint)
+kipc_channel_open = _declare("kipc_channel_open", _int, ctypes.c_char_p)
+kipc_channel_unlink = _declare("kipc_channel_unlink", _int, ctypes.c_char_p)
+kipc_channel_attach = _declare("kipc_channel_attach", _int, _int,
+                               ctypes.POINTER(_vp))
+kipc_channel_close = _declare("kipc_channel_close", None, _vp)
+kipc_channel_fd = _declare("kipc_channel_fd", _int, _vp)
+kipc_channel_max_msg = _declare("kipc_channel_max_msg", _sz, _vp)
+kipc_channel_slot_size = _declare("kipc_channel_slot_size", _sz, _vp)
+kipc_channel_put = _declare("kipc_channel_put", _int, _vp, _vp, _sz, _u64)
+kipc_channel_get = _declare("kipc_channel_get", ctypes.c_ssize_t, _vp, _vp,
+                            _sz, _u64)
+kipc_channel_put_many = _declare("kipc_channel_put_many", _int, _vp,
+                                 ctypes.POINTER(iovec), ctypes.c_uint, _u64)
+kipc_channel_get_many = _declare("kipc_channel_get_many", _int, _vp,
+                                 ctypes.POINTER(iovec), ctypes.c_uint, _u64)
+kipc_channel_stats_fn = _declare("kipc_channel_stats", _int, _vp,
+                                 ctypes.POINTER(kipc_channel_stats))
+
+# --- synchronisation (include/libipc.h "Synchronisation") -------------------
+KIPC_TYPE_SEMAPHORE = 3
+KIPC_TYPE_LOCK = 4
+KIPC_TYPE_RLOCK = 5
+KIPC_TYPE_EVENT = 6
+KIPC_TYPE_BARRIER = 7
+KIPC_TYPE_CONDITION = 8
+KIPC_SYNC_SEM_MAX = 0x7fffffff
+KIPC_SYNC_PARTIES_MAX = 0xffff
+
+_spp = ctypes.POINTER(_vp)
+kipc_sync_from_fd = _declare("kipc_sync_from_fd", _int, _spp, _int)
+kipc_sync_close = _declare("kipc_sync_close", _int, _vp)
+kipc_sync_fd = _declare("kipc_sync_fd", _int, _vp)
+kipc_semaphore_create = _declare("kipc_semaphore_create", _int, _spp,
+                                 ctypes.c_char_p, _u32, _u32, _u32, ctypes.c_uint)
+kipc_sem_acquire = _declare("kipc_sem_acquire", _int, _vp, _u64)
+kipc_sem_try_acquire = _declare("kipc_sem_try_acquire", _int, _vp)
+kipc_sem_release = _declare("kipc_sem_release", _int, _vp, _u32)
+kipc_sem_value = _declare("kipc_sem_value", _int, _vp)
+for _k in ("lock", "rlock"):
+    globals()[f"kipc_{_k}_create"] = _declare(
+        f"kipc_{_k}_create", _int, _spp, ctypes.c_char_p, _u32, ctypes.c_uint)
+    globals()[f"kipc_{_k}_acquire"] = _declare(f"kipc_{_k}_acquire", _int, _vp, _u64)
+    for _op in ("try_acquire", "release", "consistent", "held"):
+        globals()[f"kipc_{_k}_{_op}"] = _declare(f"kipc_{_k}_{_op}", _int, _vp)
+kipc_event_create = _declare("kipc_event_create", _int, _spp, ctypes.c_char_p,
+                             _u32, ctypes.c_uint)
+kipc_event_set = _declare("kipc_event_set", _int, _vp)
+kipc_event_clear = _declare("kipc_event_clear", _int, _vp)
+kipc_event_is_set = _declare("kipc_event_is_set", _int, _vp)
+kipc_event_wait = _declare("kipc_event_wait", _int, _vp, _u64)
+kipc_barrier_create = _declare("kipc_barrier_create", _int, _spp,
+                               ctypes.c_char_p, _u32, _u32, ctypes.c_uint)
+kipc_barrier_wait = _declare("kipc_barrier_wait", _int, _vp, _u64)
+for _op in ("abort", "reset", "broken", "waiting", "parties"):
+    globals()[f"kipc_barrier_{_op}"] = _declare(f"kipc_barrier_{_op}", _int, _vp)
+kipc_cond_create = _declare("kipc_cond_create", _int, _spp, ctypes.c_char_p,
+                            _u32, _u32, ctypes.c_uint)
+kipc_cond_wait = _declare("kipc_cond_wait", _int, _vp, _vp, _u64)
+kipc_cond_notify = _declare("kipc_cond_notify", _int, _vp, _vp, _u32)
+kipc_cond_notify_all = _declare("kipc_cond_notify_all", _int, _vp, _vp)
 
 if kipc_lib_major() != LIB_MAJOR:
     raise ImportError(f"kipc: {path} is libipc {kipc_lib_major()}.x; "

@@ -6,12 +6,11 @@ context for that start method ('fork', 'spawn', 'forkserver'; None: the
 start method multiprocessing would use). Process, start-method handling and
 every factory kipc does not implement yet are multiprocessing's own.
 
-Factories from kipc today: Value, Array, RawValue, RawArray.
-multiprocessing's for now: Queue, SimpleQueue, JoinableQueue, Pipe, Lock,
-RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, Manager,
-Pool. Extension point: when kipc's channels and synchronisation objects
-exist, each becomes a method of _KipcFactories below (and sharedctypes'
-_default_lock switches to kipc's RLock).
+Factories from kipc: Value, Array, RawValue, RawArray (kipc shared
+memory); Queue, SimpleQueue, JoinableQueue (kipc channels); Lock, RLock,
+Semaphore, BoundedSemaphore, Condition, Event, Barrier (kipc
+synchronisation objects). multiprocessing's: Pipe, Manager, and Pool (which
+runs on the context's SimpleQueue and Lock, hence on kipc's).
 """
 
 from __future__ import annotations
@@ -22,7 +21,10 @@ from typing import Dict, Optional
 
 __all__ = ["get_context", "KIPC_FACTORIES"]
 
-KIPC_FACTORIES = ("Value", "Array", "RawValue", "RawArray")
+KIPC_FACTORIES = ("Value", "Array", "RawValue", "RawArray", "Queue",
+                  "SimpleQueue", "JoinableQueue", "Lock", "RLock",
+                  "Semaphore", "BoundedSemaphore", "Condition", "Event",
+                  "Barrier")
 
 
 class _KipcFactories:
@@ -43,6 +45,46 @@ class _KipcFactories:
     def Array(self, typecode_or_type, size_or_initializer, *, lock=True):
         from .sharedctypes import Array
         return Array(typecode_or_type, size_or_initializer, lock=lock, ctx=self)
+
+    def Queue(self, maxsize=0):
+        from .queues import Queue
+        return Queue(maxsize, ctx=self)
+
+    def JoinableQueue(self, maxsize=0):
+        from .queues import JoinableQueue
+        return JoinableQueue(maxsize, ctx=self)
+
+    def SimpleQueue(self):
+        from .queues import SimpleQueue
+        return SimpleQueue(ctx=self)
+
+    def Lock(self):
+        from .synchronize import Lock
+        return Lock(ctx=self)
+
+    def RLock(self):
+        from .synchronize import RLock
+        return RLock(ctx=self)
+
+    def Condition(self, lock=None):
+        from .synchronize import Condition
+        return Condition(lock, ctx=self)
+
+    def Semaphore(self, value=1):
+        from .synchronize import Semaphore
+        return Semaphore(value, ctx=self)
+
+    def BoundedSemaphore(self, value=1):
+        from .synchronize import BoundedSemaphore
+        return BoundedSemaphore(value, ctx=self)
+
+    def Event(self):
+        from .synchronize import Event
+        return Event(ctx=self)
+
+    def Barrier(self, parties, action=None, timeout=None):
+        from .synchronize import Barrier
+        return Barrier(parties, action, timeout, ctx=self)
 
     def get_context(self, method=None):
         if method is None:

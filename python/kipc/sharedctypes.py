@@ -59,14 +59,10 @@ def RawArray(typecode_or_type, size_or_initializer):
 
 
 def _default_lock(ctx):
-    # >>> The one place to switch to kipc's lock. <<<
-    # Until kipc.RLock exists (synchronisation objects in include/libipc.h
-    # with passing VM tests), Value/Array(lock=True) use multiprocessing's
-    # RLock from the context. Then: `return kipc.synchronize.RLock(ctx=ctx)`.
-    if ctx is None:
-        from .context import get_context
-        ctx = get_context()
-    return ctx.RLock()
+    # The one place that picks the lock of Value/Array(lock=True): a kipc
+    # RLock (crash-safe: a holder's death is recovered), whatever the ctx.
+    from .synchronize import RLock
+    return RLock(ctx=ctx)
 
 
 def _lock_for(lock, ctx):

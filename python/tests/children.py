@@ -50,3 +50,59 @@ def set_struct(s):
 
 class Point(ctypes.Structure):
     _fields_ = [("x", ctypes.c_int), ("y", ctypes.c_double)]
+
+
+# --- queues and synchronisation -------------------------------------------
+
+def produce(q, start, n):
+    for i in range(start, start + n):
+        q.put(i)
+
+
+def consume_into(q, out, n):
+    got = [q.get(timeout=30) for _ in range(n)]
+    out.put(sorted(got))
+
+
+def worker_joinable(q, n):
+    for _ in range(n):
+        q.get(timeout=30)
+        q.task_done()
+
+
+def produce_forever(q):
+    i = 0
+    while True:
+        q.put(("item", i, b"x" * (i % 200)))
+        i += 1
+
+
+def square(x):
+    return x * x
+
+
+def hold_lock_and_die(lock):
+    lock.acquire()
+    import os
+    os._exit(0)
+
+
+def notify_after_set(cond, ev, value):
+    ev.wait(30)
+    with cond:
+        value.value = 1
+        cond.notify_all()
+
+
+def barrier_wait(barrier, out):
+    out.put(barrier.wait(30))
+
+
+def set_event(ev):
+    ev.set()
+
+
+def increment_locked(lock, value, n):
+    for _ in range(n):
+        with lock:
+            value.value += 1

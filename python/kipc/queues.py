@@ -1,0 +1,545 @@
+# SPDX-License-Identifier: MIT
+"""multiprocessing.queues on kipc channels: Queue, SimpleQueue,
+JoinableQueue.
+
+Each queue is an anonymous kipc channel (a ring of fixed-size slots that
+every process maps). put() pickles in the caller -- a pickling error is
+raised by put() itself -- and copies the pickle into the ring: there is no
+feeder thread, nothing is buffered in the process, and nothing can hang at
+exit. Blocking calls sleep in the kernel with the GIL released.
+
+Geometry: ``capacity`` slots (a power of two) of ``slot_size`` bytes
+(default 4 KiB). The channel is created with the largest ``max_msg`` the
+driver accepts (up to 64 MiB once large messages land; today the slot
+size): a put whose pickle is larger raises ValueError.
+
+maxsize: a power of two is the ring's capacity; any other positive value
+rounds the ring up and adds a kipc semaphore as the gate, so full(), put()
+blocking and qsize() follow maxsize exactly. maxsize <= 0 means
+DEFAULT_CAPACITY (1024) items: put() then blocks when that many wait,
+where multiprocessing's feeder thread would buffer without bound.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import threading
+from multiprocessing import context as _mpctx
+from multiprocessing import reduction, util
+from queue import Empty, Full
+from typing import Any, Iterable, List, Optional
+
+from . import _lib
+from ._errors import check, error
+from ._util import call, deadline, next_pow2
+
+__all__ = ["Queue", "SimpleQueue", "JoinableQueue", "Empty", "Full",
+           "DEFAULT_CAPACITY", "DEFAULT_SLOT_SIZE"]
+
+DEFAULT_CAPACITY = 1024
+DEFAULT_SLOT_SIZE = 4096
+
+_dumps = reduction.ForkingPickler.dumps
+_loads = reduction.ForkingPickler.loads
+_TIMEOUT = (-errno.EAGAIN, -errno.ETIMEDOUT)
+
+
+class Channel:
+    """An attached kipc channel (struct kipc_channel *) of this process.
+
+    Thread-safe; close() while other threads are inside a call defers the
+    release of the mapping to the last of them."""
+
+    def __init__(self, capacity: int, slot_size: int, fd: int = -1) -> None:
+        if fd == -1:
+            _lib.features()     # DeviceError when the module is not loaded
+            fd = _create(capacity, slot_size)
+        h = ctypes.c_void_p()
+        ret = _lib.kipc_channel_attach(fd, ctypes.byref(h))
+        if ret < 0:
+            os.close(fd)
+            check(ret)
+        self._h = h
+        self.capacity = capacity
+        self.slot_size = _lib.kipc_channel_slot_size(h)
+        self.max_msg = _lib.kipc_channel_max_msg(h)
+        self._mutex = threading.Lock()
+        self._busy = 0
+        self._closing = False
+        self._finalize = util.Finalize(self, _lib.kipc_channel_close, (h,))
+
+    # -- lifetime --------------------------------------------------------
+    def _enter(self) -> ctypes.c_void_p:
+        with self._mutex:
+            if self._closing:
+                raise ValueError("the queue is closed")
+            self._busy += 1
+            return self._h
+
+    def _leave(self) -> None:
+        with self._mutex:
+            self._busy -= 1
+            last = self._closing and self._busy == 0
+        if last:
+            self._finalize()
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._closing:
+                return
+            self._closing = True
+            idle = self._busy == 0
+        if idle:
+            self._finalize()
+
+    @property
+    def closed(self) -> bool:
+        return self._closing
+
+    def fileno(self) -> int:
+        return _lib.kipc_channel_fd(self._h)
+
+    # -- pickling (spawn/forkserver: descriptor passing) -----------------
+    def __getstate__(self):
+        _mpctx.assert_spawning(self)
+        return self.capacity, self.slot_size, reduction.DupFd(self.fileno())
+
+    def __setstate__(self, state) -> None:
+        capacity, slot_size, dupfd = state
+        self.__init__(capacity, slot_size, dupfd.detach())
+
+    # -- operations ------------------------------------------------------
+    def put(self, data: bytes, dl: int) -> int:
+        h = self._enter()
+        try:
+            return call(_lib.kipc_channel_put, h, data, len(data), dl)
+        finally:
+            self._leave()
+
+    def get(self, dl: int):
+        """bytes, or a negative errno."""
+        h = self._enter()
+        try:
+            buf = ctypes.create_string_buffer(self.slot_size)
+            n = call(_lib.kipc_channel_get, h, buf, self.slot_size, dl)
+            if n == -errno.EMSGSIZE and self.max_msg > self.slot_size:
+                # A large message (indirect record): take it with a buffer
+                # of the channel's maximum size; it is still queued.
+                buf = ctypes.create_string_buffer(self.max_msg)
+                n = call(_lib.kipc_channel_get, h, buf, self.max_msg, dl)
+            if n < 0:
+                return n
+            return buf.raw[:n]
+        finally:
+            self._leave()
+
+    def put_many(self, datas: List[bytes], dl: int) -> int:
+        """How many of *datas* were put (from the start), or -errno."""
+        h = self._enter()
+        try:
+            n = len(datas)
+            iov = (_lib.iovec * n)()
+            keep = [ctypes.c_char_p(d) for d in datas]
+            for i, p in enumerate(keep):
+                iov[i].iov_base = ctypes.cast(p, ctypes.c_void_p)
+                iov[i].iov_len = len(datas[i])
+            return call(_lib.kipc_channel_put_many, h, iov, n, dl)
+        finally:
+            self._leave()
+
+    def get_many(self, n: int, dl: int):
+        """A list of up to *n* bytes objects, or -errno."""
+        n = min(n, self.capacity)   # never more in the ring at once
+        h = self._enter()
+        try:
+            size = self.slot_size
+            buf = ctypes.create_string_buffer(size * n)
+            base = ctypes.addressof(buf)
+            iov = (_lib.iovec * n)()
+            for i in range(n):
+                iov[i].iov_base = base + i * size
+                iov[i].iov_len = size
+            got = call(_lib.kipc_channel_get_many, h, iov, n, dl)
+            if got == -errno.EMSGSIZE:
+                # The first message is a large one: take it alone.
+                one = self.get(dl)
+                return one if isinstance(one, int) else [one]
+            if got < 0:
+                return got
+            return [ctypes.string_at(base + i * size, iov[i].iov_len)
+                    for i in range(got)]
+        finally:
+            self._leave()
+
+    def qsize(self) -> int:
+        h = self._enter()
+        try:
+            st = _lib.kipc_channel_stats()
+            check(_lib.kipc_channel_stats_fn(h, ctypes.byref(st)))
+            return int(st.queued)
+        finally:
+            self._leave()
+
+
+_large_ok: Optional[bool] = None   # does the driver take max_msg > slot?
+
+
+def _create(capacity: int, slot_size: int) -> int:
+    """An anonymous channel's descriptor, with the largest max_msg the
+    driver accepts: KIPC_CHANNEL_MAX_MSG once large messages are supported,
+    else the slot size (EINVAL for max_msg > slot_size today)."""
+    global _large_ok
+    p = _lib.kipc_channel_params(capacity=capacity, slot_size=slot_size)
+    if _large_ok is not False:
+        p.max_msg = _lib.KIPC_CHANNEL_MAX_MSG
+        ret = _lib.kipc_channel_create(None, ctypes.byref(p), 0, 0)
+        if ret >= 0:
+            _large_ok = True
+        if ret != -errno.EINVAL:
+            return check(ret, what="kipc channel")
+        p.max_msg = 0
+    ret = _lib.kipc_channel_create(None, ctypes.byref(p), 0, 0)
+    if ret >= 0 and _large_ok is None:
+        _large_ok = False   # the geometry is fine: no large messages yet
+    return check(ret, einval=ValueError, what="kipc channel")
+
+
+def _geometry(maxsize: int, capacity: Optional[int], slot_size: int):
+    if not (isinstance(slot_size, int) and 8 <= slot_size <= _lib.KIPC_CHANNEL_MAX_SLOT
+            and slot_size % 8 == 0):
+        raise ValueError("slot_size must be a multiple of 8 in 8..%d"
+                         % _lib.KIPC_CHANNEL_MAX_SLOT)
+    gate = 0
+    if capacity is None:
+        if maxsize <= 0:
+            capacity = DEFAULT_CAPACITY
+        else:
+            capacity = next_pow2(maxsize)
+            if capacity != maxsize:
+                gate = maxsize
+    if not 1 <= capacity <= _lib.KIPC_CHANNEL_MAX_CAPACITY or \
+            capacity & (capacity - 1):
+        raise ValueError("capacity must be a power of two in 1..%d"
+                         % _lib.KIPC_CHANNEL_MAX_CAPACITY)
+    if maxsize > capacity:
+        raise ValueError(f"maxsize {maxsize} exceeds the largest capacity "
+                         f"{_lib.KIPC_CHANNEL_MAX_CAPACITY}")
+    return capacity, gate
+
+
+class Queue:
+    """multiprocessing.Queue on a kipc channel.
+
+    Queue(maxsize=0, *, ctx=None, capacity=None, slot_size=4096)."""
+
+    def __init__(self, maxsize: int = 0, *, ctx=None,
+                 capacity: Optional[int] = None,
+                 slot_size: int = DEFAULT_SLOT_SIZE) -> None:
+        capacity, gate = _geometry(maxsize, capacity, slot_size)
+        self._maxsize = maxsize if maxsize > 0 else 0
+        self._ch = Channel(capacity, slot_size)
+        self._gate = None
+        if gate:
+            from .synchronize import Semaphore
+            self._gate = Semaphore(gate)
+        self._closed = False
+
+    # -- pickling --------------------------------------------------------
+    def __getstate__(self):
+        _mpctx.assert_spawning(self)
+        return self._maxsize, self._ch, self._gate
+
+    def __setstate__(self, state) -> None:
+        self._maxsize, self._ch, self._gate = state
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (f"<kipc.{type(self).__name__} capacity={self._ch.capacity} "
+                f"slot_size={self._ch.slot_size}>")
+
+    # -- the API ---------------------------------------------------------
+    def _check_closed(self) -> None:
+        if self._closed:
+            raise ValueError(f"Queue {self!r} is closed")
+
+    def _encode(self, obj: Any) -> bytes:
+        data = _dumps(obj)
+        if len(data) > self._ch.max_msg:
+            why = ("the slot size: this driver does not support messages "
+                   "larger than a slot yet; pass a larger slot_size"
+                   if self._ch.max_msg <= self._ch.slot_size
+                   else "the driver's limit")
+            raise ValueError(
+                f"kipc queue: the pickled object is {len(data)} bytes, more "
+                f"than this queue's largest message, {self._ch.max_msg} "
+                f"bytes ({why})")
+        return bytes(data)
+
+    def put(self, obj: Any, block: bool = True,
+            timeout: Optional[float] = None) -> None:
+        self._check_closed()
+        self._put_data(self._encode(obj), block, timeout)
+
+    def _put_data(self, data: bytes, block, timeout) -> None:
+        dl = deadline(block, timeout)
+        if self._gate is not None and not self._gate._acquire_deadline(dl):
+            raise Full
+        ret = self._ch.put(data, dl)
+        if ret < 0:
+            if self._gate is not None:
+                self._gate.release()
+            if ret in _TIMEOUT:
+                raise Full
+            raise error(ret, what="Queue.put")
+
+    def put_nowait(self, obj: Any) -> None:
+        return self.put(obj, False)
+
+    def get(self, block: bool = True, timeout: Optional[float] = None) -> Any:
+        self._check_closed()
+        data = self._ch.get(deadline(block, timeout))
+        if isinstance(data, int):
+            if data in _TIMEOUT:
+                raise Empty
+            raise error(data, what="Queue.get")
+        if self._gate is not None:
+            self._gate.release()
+        return _loads(data)
+
+    def get_nowait(self) -> Any:
+        return self.get(False)
+
+    def put_many(self, items: Iterable[Any], block: bool = True,
+                 timeout: Optional[float] = None) -> None:
+        """Put every item, in order, as one batch where the ring has room
+        (one barrier and at most one wake-up per batch). All items are
+        pickled first: a pickling error puts nothing. queue.Full when the
+        deadline passes; its ``put`` attribute says how many were put."""
+        self._check_closed()
+        self._put_datas([self._encode(o) for o in items], block, timeout)
+
+    def _put_datas(self, datas: List[bytes], block, timeout) -> None:
+        dl = deadline(block, timeout)
+        done = 0
+        while done < len(datas):
+            if self._gate is not None:
+                if not self._gate._acquire_deadline(dl):
+                    ret = -errno.ETIMEDOUT
+                else:
+                    ret = self._ch.put(datas[done], dl)
+                    ret = 1 if ret == 0 else ret
+                    if ret < 0:
+                        self._gate.release()
+            else:
+                ret = self._ch.put_many(datas[done:], dl)
+            if ret < 0:
+                if ret in _TIMEOUT:
+                    e = Full(f"{done} of {len(datas)} items put")
+                    e.put = done
+                    raise e
+                raise error(ret, what="Queue.put_many")
+            done += ret
+            self._put_hook(ret)
+        return None
+
+    def _put_hook(self, n: int) -> None:
+        pass
+
+    def get_many(self, n: int, block: bool = True,
+                 timeout: Optional[float] = None) -> List[Any]:
+        """Up to *n* items as one batch: waits (as get) for the first, then
+        takes whatever else is queued. queue.Empty when none came."""
+        self._check_closed()
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        datas = self._ch.get_many(n, deadline(block, timeout))
+        if isinstance(datas, int):
+            if datas in _TIMEOUT:
+                raise Empty
+            raise error(datas, what="Queue.get_many")
+        if self._gate is not None:
+            self._gate.release(len(datas))
+        return [_loads(d) for d in datas]
+
+    def qsize(self) -> int:
+        """Items in the queue (exact when no put or get is in progress)."""
+        return self._ch.qsize()
+
+    def empty(self) -> bool:
+        return self.qsize() == 0
+
+    def full(self) -> bool:
+        return self.qsize() >= (self._maxsize or self._ch.capacity)
+
+    def close(self) -> None:
+        """No more put/get from this process; its mapping of the channel
+        is released (the channel lives on in the other processes)."""
+        if not self._closed:
+            self._closed = True
+            self._ch.close()
+
+    def join_thread(self) -> None:
+        # There is no feeder thread; multiprocessing asserts close() first.
+        assert self._closed, "Queue {0!r} not closed".format(self)
+
+    def cancel_join_thread(self) -> None:
+        pass  # no feeder thread: nothing is ever left unflushed
+
+    # multiprocessing.Queue's internals used by the standard library (none
+    # needed) are absent on purpose.
+
+
+class JoinableQueue(Queue):
+    """multiprocessing.JoinableQueue: task_done() and join().
+
+    The count of unfinished tasks is a kipc Semaphore (raised before an
+    item is put, so join() never returns while an item is queued); join()
+    sleeps on a kipc Condition that task_done() notifies when the count
+    reaches zero."""
+
+    def __init__(self, maxsize: int = 0, *, ctx=None, **kw) -> None:
+        from .synchronize import Condition, Lock, Semaphore
+        super().__init__(maxsize, **kw)
+        self._unfinished = Semaphore(0)
+        self._cond = Condition(Lock())
+
+    def __getstate__(self):
+        return super().__getstate__() + (self._unfinished, self._cond)
+
+    def __setstate__(self, state) -> None:
+        super().__setstate__(state[:-2])
+        self._unfinished, self._cond = state[-2:]
+
+    def _undo(self, n: int) -> None:
+        with self._cond:
+            for _ in range(n):
+                self._unfinished.acquire(False)
+            if self._unfinished.get_value() == 0:
+                self._cond.notify_all()
+
+    def put(self, obj: Any, block: bool = True,
+            timeout: Optional[float] = None) -> None:
+        self._check_closed()
+        data = self._encode(obj)
+        self._unfinished.release()
+        try:
+            self._put_data(data, block, timeout)
+        except BaseException:
+            self._undo(1)
+            raise
+
+    def put_many(self, items: Iterable[Any], block: bool = True,
+                 timeout: Optional[float] = None) -> None:
+        self._check_closed()
+        datas = [self._encode(o) for o in items]  # before the count moves
+        if not datas:
+            return
+        self._unfinished.release(len(datas))
+        try:
+            self._put_datas(datas, block, timeout)
+        except Full as e:
+            self._undo(len(datas) - e.put)
+            raise
+        except BaseException:
+            self._undo(len(datas))
+            raise
+
+    def task_done(self) -> None:
+        with self._cond:
+            if not self._unfinished.acquire(False):
+                raise ValueError("task_done() called too many times")
+            if self._unfinished.get_value() == 0:
+                self._cond.notify_all()
+
+    def join(self) -> None:
+        with self._cond:
+            while self._unfinished.get_value() != 0:
+                self._cond.wait()
+
+
+class _Reader:
+    """The ``_reader`` end multiprocessing.Pool and ProcessPoolExecutor use
+    on a SimpleQueue: fileno() (the channel polls readable while a message
+    waits, so multiprocessing.connection.wait works), poll(), recv()."""
+
+    def __init__(self, q: "SimpleQueue") -> None:
+        self._q = q
+
+    def fileno(self) -> int:
+        return self._q._ch.fileno()
+
+    def poll(self, timeout: Optional[float] = 0.0) -> bool:
+        import select
+        p = select.poll()
+        p.register(self.fileno(), select.POLLIN)
+        ms = None if timeout is None else max(0, int(timeout * 1000))
+        return bool(p.poll(ms))
+
+    def recv(self) -> Any:
+        return self._q.get()
+
+    def close(self) -> None:
+        pass  # the channel is shared by both ends: nothing to close
+
+
+class _Writer:
+    def __init__(self, q: "SimpleQueue") -> None:
+        self._q = q
+
+    def send(self, obj: Any) -> None:
+        self._q.put(obj)
+
+    def close(self) -> None:
+        pass
+
+
+class SimpleQueue:
+    """multiprocessing.SimpleQueue on a kipc channel: put(obj), get(),
+    empty(), close(); plus get_many/put_many and, for multiprocessing.Pool
+    and concurrent.futures.ProcessPoolExecutor, ``_reader``, ``_writer``
+    and ``_rlock``."""
+
+    def __init__(self, *, ctx=None, capacity: int = DEFAULT_CAPACITY,
+                 slot_size: int = DEFAULT_SLOT_SIZE) -> None:
+        self._q = Queue(capacity=capacity, slot_size=slot_size)
+        self._init()
+
+    def _init(self) -> None:
+        self._ch = self._q._ch
+        self._reader = _Reader(self)
+        self._writer = _Writer(self)
+        # Pool._help_stuff_finish acquires it (and never releases) to keep
+        # workers from reading; kipc's get needs no lock, so a process-local
+        # one does.
+        self._rlock = threading.Lock()
+
+    def __getstate__(self):
+        _mpctx.assert_spawning(self)
+        return self._q
+
+    def __setstate__(self, q) -> None:
+        self._q = q
+        self._init()
+
+    def put(self, obj: Any) -> None:
+        self._q.put(obj)
+
+    def get(self) -> Any:
+        return self._q.get()
+
+    def put_many(self, items: Iterable[Any]) -> None:
+        self._q.put_many(items)
+
+    def get_many(self, n: int) -> List[Any]:
+        return self._q.get_many(n)
+
+    def empty(self) -> bool:
+        return self._q.empty()
+
+    def close(self) -> None:
+        self._q.close()
+
+    def __repr__(self) -> str:
+        return f"<kipc.SimpleQueue capacity={self._ch.capacity}>"

@@ -1,0 +1,421 @@
+# SPDX-License-Identifier: MIT
+"""multiprocessing.synchronize on kipc synchronisation objects.
+
+Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition and Barrier with
+multiprocessing's API. Each is an anonymous kipc object (its own
+descriptor and one mapped page); uncontended operations make no system
+call, blocking ones sleep in the kernel with the GIL released.
+
+Passing to children is as in multiprocessing: by fork inheritance, or as
+Process arguments while a spawn/forkserver child is started (the descriptor
+goes through multiprocessing.reduction.DupFd); pickling them at any other
+time raises RuntimeError.
+
+A Lock or RLock whose holder died: the next acquire() succeeds and warns
+kipc.OwnerDeadWarning (the lock is marked consistent again first). Turn the
+warning into an error (warnings.simplefilter("error", OwnerDeadWarning))
+to have acquire() raise it instead; the lock is then released, not held.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import threading
+import warnings
+from multiprocessing import context as _mpctx
+from multiprocessing import reduction, util
+from typing import Optional
+
+from . import _lib
+from ._errors import check, error
+from ._util import NOWAIT, call, deadline
+
+__all__ = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event",
+           "Condition", "Barrier", "OwnerDeadWarning"]
+
+
+class OwnerDeadWarning(RuntimeWarning):
+    """The previous holder of a kipc Lock or RLock died holding it; the
+    state the lock guards may be half-updated."""
+
+
+class _SyncObject:
+    """A libipc struct kipc_sync handle, closed when the object goes away."""
+
+    _create = None  # set by subclasses: fn(out_handle) -> int
+
+    def __init__(self, *create_args) -> None:
+        _lib.require(_lib.KIPC_FEATURE_SYNC)
+        h = ctypes.c_void_p()
+        check(self._create(ctypes.byref(h), None, *create_args, 0, 0),
+              einval=ValueError)
+        self._set_handle(h)
+
+    def _set_handle(self, h: ctypes.c_void_p) -> None:
+        self._h = h
+        self._close = util.Finalize(self, _lib.kipc_sync_close, (h,))
+
+    def _fd(self) -> int:
+        return _lib.kipc_sync_fd(self._h)
+
+    def __getstate__(self):
+        _mpctx.assert_spawning(self)
+        return self._state(), reduction.DupFd(self._fd())
+
+    def __setstate__(self, state) -> None:
+        st, dupfd = state
+        fd = dupfd.detach()
+        try:
+            h = ctypes.c_void_p()
+            check(_lib.kipc_sync_from_fd(ctypes.byref(h), fd))
+        finally:
+            os.close(fd)
+        self._set_handle(h)
+        self._restore(st)
+
+    def _state(self):
+        return None
+
+    def _restore(self, st) -> None:
+        pass
+
+
+def _owner_died(lock, release) -> None:
+    try:
+        warnings.warn(f"{lock!r}: the previous holder died holding it; "
+                      "the state it guards may be inconsistent",
+                      OwnerDeadWarning, stacklevel=4)
+    except BaseException:
+        release()
+        raise
+
+
+class _LockBase(_SyncObject):
+    _kind = "lock"
+
+    def __init__(self, *, ctx=None) -> None:
+        super().__init__()
+
+    def _fn(self, op):
+        return getattr(_lib, f"kipc_{self._kind}_{op}")
+
+    def acquire(self, block: bool = True, timeout: Optional[float] = None) -> bool:
+        if not block:
+            ret = self._fn("try_acquire")(self._h)
+        else:
+            dl = deadline(block, timeout)
+            if dl == NOWAIT:
+                ret = self._fn("try_acquire")(self._h)
+            else:
+                ret = call(self._fn("acquire"), self._h, dl)
+        if ret == 0:
+            return True
+        if ret in (-errno.EAGAIN, -errno.ETIMEDOUT, -errno.EBUSY):
+            return False
+        if ret == -errno.EOWNERDEAD:
+            check(self._fn("consistent")(self._h))
+            _owner_died(self, self.release)
+            return True
+        if ret == -errno.EOVERFLOW:
+            raise OverflowError("maximum recursion level exceeded")
+        raise error(ret, what=f"{type(self).__name__}.acquire")
+
+    def release(self) -> None:
+        ret = self._fn("release")(self._h)
+        if ret == -errno.EPERM:
+            self._release_error()
+        check(ret)
+
+    def _is_mine(self) -> bool:
+        return self._fn("held")(self._h) == 1
+
+    __enter__ = acquire
+
+    def __exit__(self, *args) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<kipc.{type(self).__name__}(fd={self._fd()})>"
+
+
+class Lock(_LockBase):
+    """multiprocessing.Lock: not recursive; any process may release it."""
+    _kind = "lock"
+    _create = _lib.kipc_lock_create
+
+    def _release_error(self):
+        raise ValueError("semaphore or lock released too many times")
+
+
+class RLock(_LockBase):
+    """multiprocessing.RLock: recursive, owned by one thread of a process."""
+    _kind = "rlock"
+    _create = _lib.kipc_rlock_create
+
+    def _release_error(self):
+        raise AssertionError("attempt to release recursive lock not owned "
+                             "by thread")
+
+
+class _SemLockShim:
+    """What multiprocessing.queues.Queue reads of a semaphore's _semlock
+    (ProcessPoolExecutor's call queue is such a Queue)."""
+
+    def __init__(self, sem):
+        self._sem = sem
+
+    def _is_zero(self) -> bool:
+        return self._sem.get_value() == 0
+
+    def _get_value(self) -> int:
+        return self._sem.get_value()
+
+
+class Semaphore(_SyncObject):
+    """multiprocessing.Semaphore (value up to 2**31-1)."""
+
+    _create = _lib.kipc_semaphore_create
+
+    def __init__(self, value: int = 1, *, ctx=None) -> None:
+        self._init(value, 0)
+
+    def _init(self, value: int, maximum: int) -> None:
+        if value < 0:
+            raise ValueError("semaphore initial value must be >= 0")
+        if value > _lib.KIPC_SYNC_SEM_MAX:
+            raise ValueError("semaphore initial value too large")
+        super().__init__(value, maximum)
+
+    @property
+    def _semlock(self):
+        return _SemLockShim(self)
+
+    def acquire(self, block: bool = True, timeout: Optional[float] = None) -> bool:
+        dl = deadline(block, timeout)
+        if dl == NOWAIT:
+            ret = _lib.kipc_sem_try_acquire(self._h)
+        else:
+            ret = call(_lib.kipc_sem_acquire, self._h, dl)
+        if ret == 0:
+            return True
+        if ret in (-errno.EAGAIN, -errno.ETIMEDOUT):
+            return False
+        raise error(ret, what=f"{type(self).__name__}.acquire")
+
+    def _acquire_deadline(self, dl: int) -> bool:
+        ret = call(_lib.kipc_sem_acquire, self._h, dl) if dl != NOWAIT \
+            else _lib.kipc_sem_try_acquire(self._h)
+        if ret in (-errno.EAGAIN, -errno.ETIMEDOUT):
+            return False
+        check(ret)
+        return True
+
+    def release(self, n: int = 1) -> None:
+        ret = _lib.kipc_sem_release(self._h, n)
+        if ret == -errno.EOVERFLOW:
+            raise ValueError("semaphore or lock released too many times")
+        check(ret)
+
+    def get_value(self) -> int:
+        return check(_lib.kipc_sem_value(self._h))
+
+    __enter__ = acquire
+
+    def __exit__(self, *args) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<kipc.{type(self).__name__}(value={self.get_value()})>"
+
+
+class BoundedSemaphore(Semaphore):
+    """multiprocessing.BoundedSemaphore: releasing past the initial value
+    raises ValueError."""
+
+    def __init__(self, value: int = 1, *, ctx=None) -> None:
+        if value < 1:
+            # kipc's maximum is 1..2**31-1; a bound of 0 can never be
+            # acquired or released, which a Semaphore(0) with max 1 is not.
+            if value < 0:
+                raise ValueError("semaphore initial value must be >= 0")
+        self._init(value, max(value, 1))
+        if value == 0:
+            self._zero = True
+
+    def release(self, n: int = 1) -> None:
+        if getattr(self, "_zero", False):
+            raise ValueError("semaphore or lock released too many times")
+        super().release(n)
+
+    def _state(self):
+        return getattr(self, "_zero", False)
+
+    def _restore(self, st) -> None:
+        if st:
+            self._zero = True
+
+
+class Event(_SyncObject):
+    """multiprocessing.Event."""
+
+    _create = _lib.kipc_event_create
+
+    def __init__(self, *, ctx=None) -> None:
+        super().__init__()
+
+    def is_set(self) -> bool:
+        return check(_lib.kipc_event_is_set(self._h)) == 1
+
+    def set(self) -> None:
+        check(_lib.kipc_event_set(self._h))
+
+    def clear(self) -> None:
+        check(_lib.kipc_event_clear(self._h))
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        dl = deadline(True, timeout)
+        ret = call(_lib.kipc_event_wait, self._h, dl)
+        if ret == -errno.ETIMEDOUT:
+            return self.is_set()
+        check(ret)
+        return True
+
+    def __repr__(self) -> str:
+        return f"<kipc.Event({'set' if self.is_set() else 'unset'})>"
+
+
+class Condition(_SyncObject):
+    """multiprocessing.Condition over a kipc Lock or RLock (default: a new
+    RLock)."""
+
+    _create = _lib.kipc_cond_create
+
+    def __init__(self, lock=None, *, ctx=None) -> None:
+        if lock is None:
+            lock = RLock()
+        if not isinstance(lock, _LockBase):
+            raise TypeError("kipc.Condition needs a kipc Lock or RLock, "
+                            f"not {type(lock).__name__}")
+        super().__init__(0)
+        self._lock = lock
+        self._bind()
+
+    def _bind(self) -> None:
+        self.acquire = self._lock.acquire
+        self.release = self._lock.release
+
+    def _state(self):
+        return self._lock
+
+    def _restore(self, st) -> None:
+        self._lock = st
+        self._bind()
+
+    def __enter__(self):
+        return self._lock.__enter__()
+
+    def __exit__(self, *args):
+        return self._lock.__exit__(*args)
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        return self._wait(deadline(True, timeout))
+
+    def _wait(self, dl: int) -> bool:
+        ret = call(_lib.kipc_cond_wait, self._h, self._lock._h, dl)
+        if ret == 0:
+            return True
+        if ret == -errno.ETIMEDOUT:
+            return False
+        if ret == -errno.EOWNERDEAD:
+            check(self._lock._fn("consistent")(self._lock._h))
+            _owner_died(self._lock, lambda: None)
+            return True
+        if ret == -errno.EPERM:
+            raise RuntimeError("cannot wait on un-acquired lock")
+        raise error(ret, what="Condition.wait")
+
+    def wait_for(self, predicate, timeout: Optional[float] = None):
+        dl = deadline(True, timeout)
+        result = predicate()
+        while not result:
+            if not self._wait(dl):     # the deadline passed
+                return predicate()
+            result = predicate()
+        return result
+
+    def notify(self, n: int = 1) -> None:
+        if n < 0:
+            raise ValueError("n must be non-negative")
+        self._check(_lib.kipc_cond_notify(self._h, self._lock._h,
+                                          min(n, 0xffffffff)))
+
+    def notify_all(self) -> None:
+        self._check(_lib.kipc_cond_notify_all(self._h, self._lock._h))
+
+    def _check(self, ret: int) -> None:
+        if ret == -errno.EPERM:
+            raise RuntimeError("cannot notify on un-acquired lock")
+        check(ret)
+
+    def __repr__(self) -> str:
+        return f"<kipc.Condition({self._lock!r})>"
+
+
+class Barrier(_SyncObject):
+    """multiprocessing.Barrier. *action*, if given, is called by the party
+    that arrives last, after the others have been released (threading's
+    Barrier calls it before); if it raises, the barrier is broken."""
+
+    _create = _lib.kipc_barrier_create
+
+    def __init__(self, parties: int, action=None, timeout=None, *, ctx=None):
+        if not 1 <= parties <= _lib.KIPC_SYNC_PARTIES_MAX:
+            raise ValueError(f"parties must be 1..{_lib.KIPC_SYNC_PARTIES_MAX}")
+        super().__init__(parties)
+        self._action = action
+        self._timeout = timeout
+
+    def _state(self):
+        return self._action, self._timeout
+
+    def _restore(self, st) -> None:
+        self._action, self._timeout = st
+
+    def wait(self, timeout: Optional[float] = None) -> int:
+        if timeout is None:
+            timeout = self._timeout
+        ret = call(_lib.kipc_barrier_wait, self._h, deadline(True, timeout))
+        if ret in (-errno.EPIPE, -errno.ETIMEDOUT):
+            raise threading.BrokenBarrierError
+        index = check(ret)
+        if index == self.parties - 1 and self._action is not None:
+            try:
+                self._action()
+            except BaseException:
+                self.abort()
+                raise
+        return index
+
+    def abort(self) -> None:
+        check(_lib.kipc_barrier_abort(self._h))
+
+    def reset(self) -> None:
+        check(_lib.kipc_barrier_reset(self._h))
+
+    @property
+    def parties(self) -> int:
+        return check(_lib.kipc_barrier_parties(self._h))
+
+    @property
+    def n_waiting(self) -> int:
+        return check(_lib.kipc_barrier_waiting(self._h))
+
+    @property
+    def broken(self) -> bool:
+        return check(_lib.kipc_barrier_broken(self._h)) == 1
+
+    def __repr__(self) -> str:
+        return (f"<kipc.Barrier(parties={self.parties}, "
+                f"waiting={self.n_waiting}, broken={self.broken})>")

@@ -1,0 +1,342 @@
+# SPDX-License-Identifier: MIT
+"""kipc.Queue, SimpleQueue and JoinableQueue against multiprocessing's
+documented behaviour, for each start method."""
+
+import concurrent.futures
+import os
+import pickle
+import queue
+import signal
+import threading
+import time
+
+import pytest
+
+import children
+import kipc
+from kipc import queues as kq
+
+
+def test_put_get_fifo_and_exact_qsize():
+    q = kipc.Queue()
+    assert q.empty() and not q.full() and q.qsize() == 0
+    for i in range(10):
+        q.put({"i": i})
+        assert q.qsize() == i + 1
+    assert not q.empty()
+    assert [q.get()["i"] for _ in range(10)] == list(range(10))
+    assert q.qsize() == 0 and q.empty()
+
+
+@pytest.mark.parametrize("maxsize", [1, 3, 4, 5])
+def test_maxsize_full_and_put_nowait(maxsize):
+    q = kipc.Queue(maxsize)
+    for i in range(maxsize):
+        assert not q.full()
+        q.put_nowait(i)
+    assert q.full() and q.qsize() == maxsize
+    with pytest.raises(queue.Full):
+        q.put_nowait("x")
+    with pytest.raises(queue.Full):
+        q.put("x", block=False)
+    t0 = time.monotonic()
+    with pytest.raises(queue.Full):
+        q.put("x", timeout=0.2)
+    assert 0.18 <= time.monotonic() - t0 < 5
+    assert q.get() == 0
+    assert not q.full()
+    q.put("y", timeout=1)
+    assert q.qsize() == maxsize
+
+
+def test_default_is_bounded_by_default_capacity():
+    q = kipc.Queue()
+    assert q._ch.capacity == kq.DEFAULT_CAPACITY
+    q.put_many(range(kq.DEFAULT_CAPACITY))
+    assert q.full() and q.qsize() == kq.DEFAULT_CAPACITY
+    with pytest.raises(queue.Full):
+        q.put_nowait(0)
+
+
+def test_get_empty_and_timeouts():
+    q = kipc.Queue()
+    with pytest.raises(queue.Empty):
+        q.get_nowait()
+    with pytest.raises(queue.Empty):
+        q.get(False)
+    t0 = time.monotonic()
+    with pytest.raises(queue.Empty):
+        q.get(timeout=0.25)
+    assert 0.23 <= time.monotonic() - t0 < 5
+    with pytest.raises(queue.Empty):
+        q.get(True, 0)
+    with pytest.raises(queue.Empty):
+        q.get(timeout=-1)
+    q.put(1)
+    assert q.get(timeout=0) == 1
+
+
+def test_pickling_error_raised_at_put():
+    q = kipc.Queue()
+    with pytest.raises(TypeError):
+        q.put(threading.Lock())
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        q.put(lambda: 0)
+    assert q.empty()
+    # put_many pickles everything first: nothing is put
+    with pytest.raises(TypeError):
+        q.put_many([1, 2, threading.Lock()])
+    assert q.qsize() == 0
+
+
+def test_message_larger_than_max_msg():
+    q = kipc.Queue(slot_size=512)
+    big = b"x" * 100000
+    if q._ch.max_msg < len(pickle.dumps(big)):
+        with pytest.raises(ValueError, match="largest message"):
+            q.put(big)
+        assert q.empty()
+    else:   # large messages are supported by the driver
+        q.put(big)
+        assert q.get(timeout=5) == big
+    # the largest pickle that fits a slot goes through
+    small = b"y" * 400
+    q.put(small)
+    assert q.get() == small
+    with pytest.raises(ValueError):
+        kipc.Queue(slot_size=12)
+    with pytest.raises(ValueError):
+        kipc.Queue(capacity=3)
+
+
+def test_put_many_get_many():
+    q = kipc.Queue(8)
+    q.put_many(range(5))
+    assert q.qsize() == 5
+    assert q.get_many(3) == [0, 1, 2]
+    assert q.get_many(10) == [3, 4]
+    with pytest.raises(queue.Empty):
+        q.get_many(4, block=False)
+    with pytest.raises(queue.Empty):
+        q.get_many(4, timeout=0.05)
+    q.put_many(range(6))
+    with pytest.raises(queue.Full) as e:
+        q.put_many(range(6), timeout=0.1)
+    assert e.value.put == 2 and q.full()
+    assert q.get_many(8) == [0, 1, 2, 3, 4, 5, 0, 1]
+    with pytest.raises(ValueError):
+        q.get_many(0)
+    q.put_many([])
+    assert q.empty()
+
+
+def test_gate_put_many_get_many():
+    q = kipc.Queue(3)
+    with pytest.raises(queue.Full) as e:
+        q.put_many(range(5), block=False)
+    assert e.value.put == 3 and q.full()
+    assert q.get_many(5) == [0, 1, 2]
+    q.put_many(range(3))
+    assert q.qsize() == 3
+
+
+def test_close_and_join_thread():
+    q = kipc.Queue()
+    q.put(1)
+    q.cancel_join_thread()
+    with pytest.raises(AssertionError):
+        q.join_thread()
+    q.close()
+    q.close()
+    q.join_thread()
+    with pytest.raises(ValueError):
+        q.put(2)
+    with pytest.raises(ValueError):
+        q.get()
+
+
+def test_not_picklable_outside_spawning():
+    for q in (kipc.Queue(), kipc.SimpleQueue(), kipc.JoinableQueue()):
+        with pytest.raises(RuntimeError):
+            pickle.dumps(q)
+
+
+def test_blocking_get_releases_the_gil():
+    q = kipc.Queue()
+    out = []
+    t = threading.Thread(target=lambda: out.append(q.get(timeout=30)))
+    t.start()
+    time.sleep(0.1)
+    n = 0
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 0.2:     # this thread keeps running
+        n += 1
+    assert n > 1000 and t.is_alive()
+    q.put("wake")
+    t.join(10)
+    assert out == ["wake"]
+
+
+def test_signal_handler_during_blocking_get():
+    q = kipc.Queue()
+    hits = []
+    old = signal.signal(signal.SIGALRM, lambda *a: hits.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        t0 = time.monotonic()
+        with pytest.raises(queue.Empty):
+            q.get(timeout=0.3)
+        assert hits and time.monotonic() - t0 >= 0.28
+    finally:
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_cross_process(ctx):
+    q = ctx.Queue()
+    assert isinstance(q, kipc.Queue)
+    out = ctx.Queue()
+    ps = [ctx.Process(target=children.produce, args=(q, k * 1000, 200))
+          for k in range(3)]
+    ps.append(ctx.Process(target=children.consume_into, args=(q, out, 300)))
+    for p in ps:
+        p.start()
+    got = [q.get(timeout=30) for _ in range(300)]
+    rest = out.get(timeout=30)
+    for p in ps:
+        p.join(30)
+        assert p.exitcode == 0
+    expect = sorted(k * 1000 + i for k in range(3) for i in range(200))
+    assert sorted(got + rest) == expect
+    assert q.empty()
+
+
+def test_fork_inheritance():
+    q = kipc.Queue(4)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            q.put_many(range(10))
+            os._exit(0)
+        finally:
+            os._exit(1)
+    got = [q.get(timeout=30) for _ in range(10)]
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert got == list(range(10)) and q.empty()
+
+
+def test_simple_queue(ctx):
+    q = ctx.SimpleQueue()
+    assert isinstance(q, kipc.SimpleQueue)
+    assert q.empty()
+    p = ctx.Process(target=children.produce, args=(q, 0, 50))
+    p.start()
+    assert [q.get() for _ in range(50)] == list(range(50))
+    p.join(30)
+    assert p.exitcode == 0 and q.empty()
+    q.put_many([1, 2])
+    assert q._reader.poll() and q.get_many(5) == [1, 2]
+    assert not q._reader.poll(0.01)
+    q.close()
+
+
+def test_joinable_queue(ctx):
+    q = ctx.JoinableQueue()
+    assert isinstance(q, kipc.JoinableQueue)
+    with pytest.raises(ValueError):
+        q.task_done()
+    q.join()                      # nothing unfinished: returns at once
+    q.put_many(range(20))
+    for i in range(20):
+        q.put(i)
+    p = ctx.Process(target=children.worker_joinable, args=(q, 40))
+    p.start()
+    q.join()
+    assert q.empty()
+    p.join(30)
+    assert p.exitcode == 0
+    with pytest.raises(ValueError):
+        q.task_done()
+
+
+def test_joinable_queue_failed_put_is_not_unfinished():
+    q = kipc.JoinableQueue(1)
+    q.put(1)
+    with pytest.raises(queue.Full):
+        q.put(2, timeout=0.05)
+    with pytest.raises(TypeError):
+        q.put(threading.Lock())
+    with pytest.raises(queue.Full):
+        q.put_many([3, 4], block=False)
+    q.get()
+    q.task_done()
+    q.join()
+
+
+def test_killed_producer_does_not_wedge():
+    q = kipc.Queue(64)
+    pids = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                children.produce_forever(q)
+            finally:
+                os._exit(1)
+        pids.append(pid)
+    seen = 0
+    t_end = time.monotonic() + 1.0
+    while time.monotonic() < t_end:
+        item = q.get(timeout=10)
+        assert item[0] == "item" and item[2] == b"x" * (item[1] % 200)
+        seen += 1
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    # drain whatever was committed; then the queue works normally
+    while True:
+        try:
+            q.get(timeout=0.2)
+        except queue.Empty:
+            break
+    assert seen > 100
+    assert q.empty() and q.qsize() == 0
+    q.put_many(range(64), timeout=5)
+    assert q.full()
+    assert q.get_many(64, timeout=5) == list(range(64))
+
+
+def test_pool(ctx):
+    with ctx.Pool(3) as pool:
+        assert pool.map(children.square, range(50)) == [x * x for x in range(50)]
+        assert pool.apply_async(children.square, (7,)).get(30) == 49
+        assert sorted(pool.imap_unordered(children.square, range(10))) == \
+            [x * x for x in range(10)]
+    pool.join()
+
+
+def test_pool_terminate(ctx):
+    pool = ctx.Pool(2)
+    pool.map(children.square, range(4))
+    pool.terminate()
+    pool.join()
+
+
+def test_process_pool_executor(ctx):
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx) as ex:
+        assert list(ex.map(children.square, range(20))) == \
+            [x * x for x in range(20)]
+        assert ex.submit(children.square, 9).result(30) == 81
+
+
+def test_child_exits_without_flush_or_hang(ctx):
+    # multiprocessing's child would wait in its feeder thread at exit until
+    # the items are read; kipc's put is done when it returns.
+    q = ctx.Queue()
+    p = ctx.Process(target=children.produce, args=(q, 0, 500))
+    p.start()
+    p.join(60)
+    assert p.exitcode == 0
+    assert q.qsize() == 500
+    assert q.get_many(1000) == list(range(500))
