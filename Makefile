@@ -106,7 +106,8 @@ lint: $(LINUX_X)/.stamp
 # --- the README's two commands -----------------------------------------------
 demo: deps
 	$(MAKE) all
-	tools/vm/run -- $(BUILD)/tools/kipc-info
+	PYTHONPATH=$(CURDIR)/python tools/vm/run -- \
+		sh -c '$(BUILD)/tools/kipc-info && /usr/bin/python3 tools/demo.py'
 
 check: deps
 	$(MAKE) all
