@@ -86,7 +86,7 @@ $(LINUX_X)/.stamp: | deps-check
 
 $(BUILD)/tests/%: tests/%.c $(LIB_A) $(LINUX_X)/.stamp $(wildcard include/kipc/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(KIPC_CFLAGS) -pthread -isystem $(KSFT_DIR) -o $@ $< $(LIB_A)
+	$(CC) $(KIPC_CFLAGS) -pthread -isystem $(KSFT_DIR) -o $@ $< $(LIB_A) -luring
 
 tools: $(TOOLS)
 
@@ -123,7 +123,7 @@ install: all
 	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libipc.so.$(LIB_VERSION) $(DESTDIR)$(PREFIX)/lib/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/libipc.so
-	install -m 0644 include/libipc.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/libipc.h include/libipc-uring.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 include/uapi/linux/kipc.h $(DESTDIR)$(PREFIX)/include/linux/
 
 clean:

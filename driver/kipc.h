@@ -11,6 +11,7 @@
 #define _KIPC_DRIVER_H
 
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/idr.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -20,10 +21,56 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/kipc.h>
 
 struct kipc_object;
 struct kipc_name;
+struct io_uring_cmd;
+
+/**
+ * struct kipc_ucmd - what a type's ->uring_try sees of one io_uring command
+ * @op:          KIPC_URING_* operation (validated against the known set)
+ * @arg:         struct kipc_uring_cmd's arg, copied once at submission
+ * @ticket:      the type's state across retries (an event wait's ticket)
+ * @waiters_off: set by ->uring_try when it returns -EAGAIN: the waiter word
+ *               the pending command counts itself in
+ * @task:        the submitter (io_uring's request task)
+ *
+ * The rest is private to driver/uring.c.
+ */
+struct kipc_ucmd {
+	u32 op;
+	u64 arg;
+	u64 ticket;
+	u64 waiters_off;
+	struct task_struct *task;
+	/* private to driver/uring.c */
+	struct list_head node;
+	struct hrtimer timer;
+	struct io_uring_cmd *cmd;
+	struct kipc_object *obj;
+	bool expired;
+};
+
+/**
+ * struct kipc_uring - an object's pending io_uring commands (driver/uring.c)
+ * @lock:    protects @pending, @gen and each listed command's node and
+ *           expired flag; irq-safe (taken by the deadline hrtimer)
+ * @pending: commands waiting for a wake-up of the object
+ * @gen:     bumped by every kick, so a command that tried before a kick
+ *           and found it would block tries again instead of sleeping
+ * @active:  commands alive past their first attempt (pending, retrying
+ *           or being parked); wakers skip all work while it is zero
+ * @monitor: completes commands whose submitter or ring is going away
+ */
+struct kipc_uring {
+	spinlock_t lock;	/* see above; irq-safe */
+	struct list_head pending;
+	u64 gen;
+	atomic_t active;
+	struct delayed_work monitor;
+};
 
 /**
  * struct kipc_type - what one kind of object does
@@ -42,6 +89,13 @@ struct kipc_name;
  *               held: must not sleep on user memory.
  * @poll, @read_iter, @write_iter, @ioctl, @show_fdinfo: optional; @ioctl
  *               returns -ENOTTY for commands it does not know
+ * @uring_try:   optional: run io_uring command @uc once without sleeping
+ *               and return its result, -EOPNOTSUPP for an operation the
+ *               type does not serve, or -EAGAIN (only for operations that
+ *               wait) with @uc->waiters_off set (the same word on every
+ *               call for one command): the command then stays
+ *               pending and is tried again after each wake-up of the
+ *               object. May be called from any task, never atomic.
  */
 struct kipc_type {
 	const char *name;
@@ -58,6 +112,7 @@ struct kipc_type {
 	long (*ioctl)(struct kipc_object *obj, struct file *file,
 		      unsigned int cmd, unsigned long arg);
 	void (*show_fdinfo)(struct kipc_object *obj, struct seq_file *m);
+	int (*uring_try)(struct kipc_object *obj, struct kipc_ucmd *uc);
 };
 
 /**
@@ -74,6 +129,7 @@ struct kipc_type {
  * @mappings: number of live mappings
  * @wq:       tasks sleeping in KIPC_OBJ_IOC_WAIT (keyed by word offset)
  * @poll_wq:  poll, select and epoll watchers
+ * @uring:    pending io_uring commands
  * @priv:     the type's private state
  */
 struct kipc_object {
@@ -91,6 +147,7 @@ struct kipc_object {
 	atomic_t mappings;
 	wait_queue_head_t wq;
 	wait_queue_head_t poll_wq;
+	struct kipc_uring uring;
 	void *priv;
 };
 
@@ -124,6 +181,13 @@ void kipc_poll_arm(struct kipc_object *obj, struct file *file,
 		   struct poll_table_struct *pt, u64 waiters_offset);
 long kipc_ioc_wait(struct kipc_object *obj, struct kipc_wait __user *uarg);
 long kipc_ioc_wake(struct kipc_object *obj, struct kipc_wake __user *uarg);
+
+/* uring.c: io_uring commands on object descriptors */
+void kipc_uring_init(struct kipc_object *obj);
+void kipc_uring_release(struct kipc_object *obj);
+void kipc_uring_kick(struct kipc_object *obj);
+int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+int kipc_sync_uring_try(struct kipc_object *obj, struct kipc_ucmd *uc);
 
 /* names.c: named objects, scoped to the IPC namespace */
 long kipc_ioc_create(struct kipc_create __user *uarg);

@@ -20,6 +20,10 @@
 #include "kipc.h"
 
 /* Features this build implements in full; see KIPC_FEATURE_* in the UAPI. */
+/*
+ * Not yet KIPC_FEATURE_URING_CMD: io_uring commands serve sync objects but
+ * not channels (Documentation/uring.rst).
+ */
 #define KIPC_FEATURES	(KIPC_FEATURE_SHM | KIPC_FEATURE_SYNC)
 
 /*

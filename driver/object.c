@@ -70,6 +70,7 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 	ida_init(&obj->ids);
 	init_waitqueue_head(&obj->wq);
 	init_waitqueue_head(&obj->poll_wq);
+	kipc_uring_init(obj);
 
 	ret = kipc_account_charge(obj->uid, obj->size);
 	if (ret)
@@ -103,6 +104,7 @@ static void kipc_object_release(struct kref *ref)
 {
 	struct kipc_object *obj = container_of(ref, struct kipc_object, ref);
 
+	kipc_uring_release(obj);
 	if (obj->type->destroy)
 		obj->type->destroy(obj);
 	vfree(obj->mem);
@@ -218,6 +220,7 @@ static const struct file_operations kipc_object_fops = {
 	.unlocked_ioctl	= kipc_obj_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.show_fdinfo	= kipc_obj_show_fdinfo,
+	.uring_cmd	= kipc_uring_cmd,
 	.llseek		= no_llseek,
 };
 

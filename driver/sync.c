@@ -240,6 +240,7 @@ const struct kipc_type kipc_sem_type = {
 	.read_iter	= kipc_sem_read_iter,
 	.write_iter	= kipc_sem_write_iter,
 	.show_fdinfo	= kipc_sem_show_fdinfo,
+	.uring_try	= kipc_sync_uring_try,
 };
 
 /* ---- Lock and RLock ---------------------------------------------------- */
@@ -309,6 +310,7 @@ const struct kipc_type kipc_lock_type = {
 	.detach		= kipc_lock_detach,
 	.poll		= kipc_lock_poll,
 	.show_fdinfo	= kipc_lock_show_fdinfo,
+	.uring_try	= kipc_sync_uring_try,
 };
 
 static s64 kipc_rlock_prepare(const union kipc_params *params)
@@ -361,6 +363,7 @@ const struct kipc_type kipc_rlock_type = {
 	.detach		= kipc_rlock_detach,
 	.poll		= kipc_rlock_poll,
 	.show_fdinfo	= kipc_rlock_show_fdinfo,
+	.uring_try	= kipc_sync_uring_try,
 };
 
 /* ---- Event ------------------------------------------------------------- */
@@ -417,6 +420,7 @@ const struct kipc_type kipc_event_type = {
 	.detach		= kipc_event_detach,
 	.poll		= kipc_event_poll,
 	.show_fdinfo	= kipc_event_show_fdinfo,
+	.uring_try	= kipc_sync_uring_try,
 };
 
 /* ---- Barrier ----------------------------------------------------------- */

@@ -211,6 +211,7 @@ int kipc_wake_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
 	spin_unlock_irqrestore(&obj->wq.lock, flags);
 
 	kipc_poll_settle(obj, waiters);
+	kipc_uring_kick(obj);
 	return woken;
 }
 
@@ -233,6 +234,7 @@ void kipc_wake_all(struct kipc_object *obj)
 	wake_up_all(&obj->wq);
 	wake_up_poll(&obj->poll_wq, EPOLLIN | EPOLLRDNORM | EPOLLOUT |
 		     EPOLLWRNORM | EPOLLHUP | EPOLLERR);
+	kipc_uring_kick(obj);
 }
 
 /*

@@ -454,6 +454,36 @@ struct kipc_channel_large {
 #define KIPC_CHANNEL_IOC_PUT_LARGE _IOW(KIPC_IOC_MAGIC, 0xa3, struct kipc_channel_large)
 #define KIPC_CHANNEL_IOC_GET_LARGE _IOW(KIPC_IOC_MAGIC, 0xa4, struct kipc_channel_large)
 
+/*
+ * io_uring commands on object descriptors (IORING_OP_URING_CMD).
+ *
+ * sqe->cmd_op holds the operation in bits 0..7 and KIPC_URING_F_* flags;
+ * every other bit must be zero (-EINVAL). An unknown operation fails with
+ * -EOPNOTSUPP, a known one on an object of another type with -EINVAL.
+ * The 16 command bytes of the SQE (sqe->cmd) hold struct kipc_uring_cmd;
+ * with IORING_SETUP_SQE128 the 64 further bytes must be zero.
+ * Documentation/uring.rst describes each operation and its results.
+ *
+ * @deadline_ns: CLOCK_MONOTONIC deadline with KIPC_URING_F_DEADLINE, else 0
+ * @arg:         SEM_RELEASE: units to release (1..max); LOCK_*: the address
+ *               of the caller's mapping of the lock (its owner id); else 0
+ */
+struct kipc_uring_cmd {
+	__u64 deadline_ns;
+	__u64 arg;
+};
+
+#define KIPC_URING_OP_MASK		0xffU
+#define KIPC_URING_SEM_ACQUIRE		1	/* take one unit; may wait */
+#define KIPC_URING_SEM_RELEASE		2	/* give arg units */
+#define KIPC_URING_LOCK_ACQUIRE		3	/* Lock or RLock; may wait */
+#define KIPC_URING_LOCK_RELEASE		4	/* Lock or RLock */
+#define KIPC_URING_EVENT_SET		5
+#define KIPC_URING_EVENT_WAIT		6	/* until set; may wait */
+
+#define KIPC_URING_F_DEADLINE		(1U << 8)	/* deadline_ns is valid */
+#define KIPC_URING_F_NOWAIT		(1U << 9)	/* never wait: -EAGAIN */
+
 /* Commands on the control device, /dev/kipc. */
 #define KIPC_IOC_API		_IOWR(KIPC_IOC_MAGIC, 0x80, struct kipc_api)
 #define KIPC_IOC_CREATE		_IOW(KIPC_IOC_MAGIC, 0x81, struct kipc_create)
