@@ -92,14 +92,41 @@ static void ch_after_get(struct kipc_channel *ch)
  * After a failed attempt that saw @seq: sleep if the deadline allows.
  * Returns 0 to try again, or the error to return.
  */
+/*
+ * Blocking calls look this many times before sleeping: a peer on another
+ * CPU usually brings a message (or room) sooner than a sleep and a
+ * wake-up would, and then neither side enters the kernel.
+ */
+#define CH_SPINS	200
+
+static inline void ch_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+static bool ch_ready(struct kipc_channel *ch, __u32 op)
+{
+	return op == KIPC_CHANNEL_GET ? kipc_ring_can_get(&ch->v) :
+					kipc_ring_can_put(&ch->v);
+}
+
 static int ch_wait(struct kipc_channel *ch, __u32 op, __u32 seq,
 		   __u64 deadline_ns)
 {
 	struct kipc_channel_wait args = { .op = op, .seq = seq };
-	int ret;
+	int ret, i;
 
 	if (deadline_ns == KIPC_NOWAIT)
 		return -EAGAIN;
+	for (i = 0; i < CH_SPINS; i++) {
+		if (ch_ready(ch, op))
+			return 0;
+		ch_cpu_relax();
+	}
 	if (deadline_ns != KIPC_NO_DEADLINE) {
 		args.flags = KIPC_WAIT_DEADLINE;
 		args.deadline_ns = deadline_ns;
