@@ -51,8 +51,9 @@ define bench_run
 	exit $$rc
 endef
 
-bench: deps bench-deps bench-build
+# $(LIB_SO): the Python package kipc (python/) loads build/lib/libipc.so.0.
+bench: deps bench-deps bench-build $(LIB_SO)
 	$(call bench_run,full)
 
-bench-quick: deps bench-deps bench-build
+bench-quick: deps bench-deps bench-build $(LIB_SO)
 	$(call bench_run,quick)

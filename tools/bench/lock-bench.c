@@ -24,6 +24,7 @@
 static const struct lock_impl *const locks[] = {
 	&l_robust_mutex,
 	&l_named_sem,
+	&l_kipc_lock,
 	NULL,
 };
 

@@ -19,6 +19,6 @@ struct lock_impl {
 	void (*destroy)(void *mem);
 };
 
-extern const struct lock_impl l_robust_mutex, l_named_sem;
+extern const struct lock_impl l_robust_mutex, l_named_sem, l_kipc_lock;
 
 #endif

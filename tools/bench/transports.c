@@ -8,7 +8,7 @@
 #include "transport.h"
 
 extern const struct transport t_pipe, t_unix_stream, t_unix_seqpacket,
-	t_unix_dgram, t_posix_mq, t_eventfd_ring, t_shm_ring_futex;
+	t_unix_dgram, t_posix_mq, t_eventfd_ring, t_shm_ring_futex, t_kipc_channel;
 
 /* Order = order of the rows. Add kipc transports here. */
 const struct transport *const transports[] = {
@@ -19,6 +19,7 @@ const struct transport *const transports[] = {
 	&t_posix_mq,
 	&t_eventfd_ring,
 	&t_shm_ring_futex,
+	&t_kipc_channel,
 	NULL,
 };
 

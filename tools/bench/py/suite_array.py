@@ -11,7 +11,8 @@ IMPLS = {
     "list": lambda: list(range(LENGTH)),
     "multiprocessing.Array(lock=False)": lambda: CTX.Array("i", range(LENGTH), lock=False),
     "multiprocessing.Array(lock=True)": lambda: CTX.Array("i", range(LENGTH), lock=True),
-    "kipc.Array": lambda: kipc_attr("Array")("i", range(LENGTH)),
+    "kipc.Array(lock=False)": lambda: kipc_attr("Array")("i", range(LENGTH), lock=False),
+    "kipc.Array(lock=True)": lambda: kipc_attr("Array")("i", range(LENGTH), lock=True),
 }
 
 

@@ -15,6 +15,7 @@ IMPLS = {
     "multiprocessing.Lock": (CTX.Lock, True),
     "multiprocessing.RLock": (CTX.RLock, True),
     "kipc.Lock": (lambda: kipc_attr("Lock")(), True),
+    "kipc.RLock": (lambda: kipc_attr("RLock")(), True),
 }
 
 

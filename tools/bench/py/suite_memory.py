@@ -3,13 +3,18 @@
 
 A forked child creates the objects and reports the growth of its resident
 set (VmRSS) and of the kernel's memory as /proc/meminfo shows it (Slab +
-Shmem + PageTables; system-wide, so run on a quiet machine). Rows are
-(case, impl, factory); ratios compare impls of the same case.
+Shmem + PageTables; system-wide, so run on a quiet machine). For kipc
+objects it also reports what the driver itself allocated per object: the
+sum of ``kipc-size`` over the new descriptors' fdinfo (metric
+``driver_per_object``) and how many driver objects each one took
+(``/sys/class/misc/kipc/objects``, metric ``driver_objects_per_object``).
+Rows are (case, impl, factory); ratios compare impls of the same case.
 """
 
+import os
 import resource
 
-from harness import CTX, kipc_attr, row
+from harness import CTX, Skip, kipc_attr, row
 
 COUNT = 1000
 
@@ -38,6 +43,32 @@ def _kernel():
     return sum(fields.get(k, 0) for k in ("Slab", "Shmem", "PageTables"))
 
 
+KIPC_OBJECTS = "/sys/class/misc/kipc/objects"
+
+
+def _driver_objects():
+    try:
+        with open(KIPC_OBJECTS) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _kipc_sizes():
+    """fd -> kipc-size of this process's descriptors on kipc objects."""
+    sizes = {}
+    for fd in os.listdir("/proc/self/fdinfo"):
+        try:
+            with open(f"/proc/self/fdinfo/{fd}") as f:
+                for line in f:
+                    if line.startswith("kipc-size:"):
+                        sizes[fd] = int(line.split()[1])
+                        break
+        except (OSError, ValueError):
+            pass
+    return sizes
+
+
 def _child(factory, w):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = max(soft, 8 * COUNT)
@@ -46,9 +77,18 @@ def _child(factory, w):
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     factory()  # first-use costs (imports, pages of code) are not counted
+    before, objs = _kipc_sizes(), _driver_objects()
     rss, kern = _rss(), _kernel()
-    keep = [factory() for _ in range(COUNT)]
-    w.send(((_rss() - rss) / COUNT, (_kernel() - kern) / COUNT))
+    try:
+        keep = [factory() for _ in range(COUNT)]
+    except OSError as exc:  # e.g. EDQUOT: the driver's per-user limit
+        w.send(exc)
+        return
+    rss, kern = (_rss() - rss) / COUNT, (_kernel() - kern) / COUNT
+    after, objs_after = _kipc_sizes(), _driver_objects()
+    driver = sum(v for fd, v in after.items() if fd not in before) / COUNT
+    nobj = None if objs is None or objs_after is None else (objs_after - objs) / COUNT
+    w.send((rss, kern, driver, nobj))
     del keep
 
 
@@ -56,8 +96,16 @@ def _one_run(factory):
     r, w = CTX.Pipe(duplex=False)
     p = CTX.Process(target=_child, args=(factory, w))
     p.start()
-    got = r.recv()
+    w.close()  # a child that dies makes recv() fail instead of hanging
+    try:
+        got = r.recv()
+    except EOFError:
+        got = None
     p.join()
+    if isinstance(got, OSError):
+        raise Skip(f"cannot create {COUNT} of them: {got}")
+    if got is None:
+        raise RuntimeError(f"child exited with {p.exitcode} without a result")
     return got
 
 
@@ -65,7 +113,14 @@ def bench(settings, name, impl):
     case, factory = impl
     factory()  # raises Skip here, before forking
     runs = [_one_run(factory) for _ in range(settings.reps)]
-    return [
+    rows = [
         row("memory", case, name, "rss_per_object", [r[0] for r in runs], "B"),
         row("memory", case, name, "kernel_per_object", [r[1] for r in runs], "B"),
     ]
+    if name.startswith("kipc."):
+        rows.append(row("memory", case, name, "driver_per_object",
+                        [r[2] for r in runs], "B"))
+        if all(r[3] is not None for r in runs):
+            rows.append(row("memory", case, name, "driver_objects_per_object",
+                            [r[3] for r in runs], "obj"))
+    return rows

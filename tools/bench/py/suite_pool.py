@@ -10,7 +10,7 @@ Pool start-up is excluded (a warm-up map runs first).
 import concurrent.futures
 import os
 
-from harness import CTX, measure, now, row
+from harness import CTX, kipc_attr, measure, now, row
 
 
 def _tiny(x):
@@ -23,8 +23,8 @@ def _pool_chunksize(n, workers):
 
 
 class _Pool:
-    def __init__(self, workers):
-        self.pool = CTX.Pool(workers)
+    def __init__(self, workers, ctx=CTX):
+        self.pool = ctx.Pool(workers)
 
     def map(self, n, chunksize):
         return self.pool.map(_tiny, range(n), chunksize)
@@ -35,8 +35,8 @@ class _Pool:
 
 
 class _Executor:
-    def __init__(self, workers):
-        self.ex = concurrent.futures.ProcessPoolExecutor(workers, mp_context=CTX)
+    def __init__(self, workers, ctx=CTX):
+        self.ex = concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx)
 
     def map(self, n, chunksize):
         return list(self.ex.map(_tiny, range(n), chunksize=chunksize))
@@ -45,10 +45,18 @@ class _Executor:
         self.ex.shutdown()
 
 
-# Add a kipc-backed pool here: name -> class with map(n, chunksize), close().
+def _kipc_ctx():
+    """kipc's multiprocessing context, with the suite's start method (fork)."""
+    return kipc_attr("get_context")(CTX.get_start_method())
+
+
+# name -> factory(workers) of an object with map(n, chunksize), close().
 IMPLS = {
     "multiprocessing.Pool": _Pool,
     "concurrent.futures.ProcessPoolExecutor": _Executor,
+    "kipc.get_context().Pool": lambda w: _Pool(w, _kipc_ctx()),
+    "ProcessPoolExecutor(mp_context=kipc.get_context())":
+        lambda w: _Executor(w, _kipc_ctx()),
 }
 
 
