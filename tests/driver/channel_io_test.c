@@ -65,34 +65,6 @@ int __io_uring_get_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
 	return fn(ring, cqe_ptr, submit, wait_nr, sigmask);
 }
 
-static struct kipc_channel *chan_new(__u32 cap, __u32 slot, __u64 max)
-{
-	struct kipc_channel_params p = {
-		.capacity = cap, .slot_size = slot, .max_msg = max,
-	};
-	struct kipc_channel *ch = NULL;
-	int fd = kipc_channel_create(NULL, &p, 0, 0);
-
-	if (fd < 0)
-		return NULL;
-	if (kipc_channel_attach(fd, &ch)) {
-		close(fd);
-		return NULL;
-	}
-	return ch;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
 static int waiters(struct kipc_channel *ch, bool get)
 {
 	struct kipc_channel_stats st;
@@ -127,7 +99,7 @@ FIXTURE(io) {
 FIXTURE_SETUP(io)
 {
 	self->objects = kt_objects();
-	self->ch = chan_new(2, 64, 48);
+	self->ch = kt_chan_new(2, 64, 48);
 	ASSERT_NE(NULL, self->ch);
 	self->fd = kipc_channel_fd(self->ch);
 }
@@ -188,7 +160,7 @@ TEST_F(io, blocking_read_and_write)
 	pid = later(self->ch, true, 0);
 	ASSERT_LE(0, pid);
 	EXPECT_EQ(5, read(self->fd, buf, sizeof(buf)));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(0, memcmp(buf, "later", 5));
 
 	EXPECT_EQ(1, write(self->fd, "1", 1));
@@ -196,7 +168,7 @@ TEST_F(io, blocking_read_and_write)
 	pid = later(self->ch, false, 0);
 	ASSERT_LE(0, pid);
 	EXPECT_EQ(1, write(self->fd, "3", 1));	/* sleeps until the get */
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(1, read(self->fd, buf, sizeof(buf)));
 	EXPECT_EQ('2', buf[0]);
 	EXPECT_EQ(1, read(self->fd, buf, sizeof(buf)));
@@ -226,7 +198,7 @@ TEST_F(io, poll_readiness_and_wakeups)
 	ASSERT_LE(0, pid);
 	EXPECT_EQ(1, poll(&p, 1, 10000));
 	EXPECT_EQ(POLLOUT, p.revents);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	ASSERT_EQ(1, kipc_channel_get(self->ch, buf, sizeof(buf), KIPC_NOWAIT));
 
 	/* Readable after a put in userspace. */
@@ -236,7 +208,7 @@ TEST_F(io, poll_readiness_and_wakeups)
 	ASSERT_LE(0, pid);
 	EXPECT_EQ(1, poll(&p, 1, 10000));
 	EXPECT_EQ(POLLIN, p.revents);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	/* No poller left: a later put needs no wake. */
 	EXPECT_EQ(0, waiters(self->ch, true) & ~KIPC_WAITERS_POLL);
 }
@@ -257,7 +229,7 @@ TEST_F(io, epoll_edge_triggered)
 		ASSERT_LE(0, pid);
 		EXPECT_EQ(1, epoll_wait(ep, &out, 1, 10000));
 		EXPECT_EQ(EPOLLIN, out.events);
-		EXPECT_EQ(0, reap(pid));
+		EXPECT_EQ(0, kt_reap(pid));
 		EXPECT_EQ(5, kipc_channel_get(self->ch, buf, sizeof(buf), KIPC_NOWAIT));
 	}
 	close(ep);
@@ -316,7 +288,7 @@ TEST_F(io, io_uring_read_write_poll)
 	EXPECT_EQ(1, data);
 	EXPECT_EQ(5, res);
 	EXPECT_EQ(0, memcmp(rbuf, "later", 5));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 
 	/* WRITE on a full channel completes after a get. */
 	for (i = 0; i < 2; i++)

@@ -33,23 +33,6 @@ static unsigned int scaled(unsigned int n)
 	return n ? n : 1;
 }
 
-static struct kipc_channel *chan_new(__u32 cap, __u32 slot, __u64 max)
-{
-	struct kipc_channel_params p = {
-		.capacity = cap, .slot_size = slot, .max_msg = max,
-	};
-	struct kipc_channel *ch = NULL;
-	int fd = kipc_channel_create(NULL, &p, 0, 0);
-
-	if (fd < 0)
-		return NULL;
-	if (kipc_channel_attach(fd, &ch)) {
-		close(fd);
-		return NULL;
-	}
-	return ch;
-}
-
 static struct kipc_channel_stats stats(struct kipc_channel *ch)
 {
 	struct kipc_channel_stats st;
@@ -75,17 +58,6 @@ static int check(const unsigned char *p, size_t len, unsigned int seed)
 		if (p[i] != (unsigned char)(i * 7 + seed * 13 + (i >> 12)))
 			return -1;
 	return 0;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
 }
 
 /* The ring of @ch mapped once more, as a hostile process would. */
@@ -134,7 +106,7 @@ FIXTURE_TEARDOWN(large)
 TEST_F(large, sizes)
 {
 	static const size_t sizes[] = { 0, 1, 64, 65, 4096, 100000, MIB };
-	struct kipc_channel *ch = chan_new(4, 64, 2 * MIB);
+	struct kipc_channel *ch = kt_chan_new(4, 64, 2 * MIB);
 	unsigned char *in = malloc(MIB), *out = malloc(MIB);
 	unsigned int i;
 
@@ -202,7 +174,7 @@ TEST_F(large, sizes)
 TEST_F(large, sixty_four_mib)
 {
 	size_t len = KIPC_CHANNEL_MAX_MSG;
-	struct kipc_channel *ch = chan_new(2, 64, len);
+	struct kipc_channel *ch = kt_chan_new(2, 64, len);
 	unsigned char *in = malloc(len), *out = malloc(len);
 
 	ASSERT_NE(NULL, ch);
@@ -223,7 +195,7 @@ TEST_F(large, sixty_four_mib)
 
 TEST_F(large, msgsize_and_validation)
 {
-	struct kipc_channel *ch = chan_new(2, 64, 4096);
+	struct kipc_channel *ch = kt_chan_new(2, 64, 4096);
 	struct kipc_channel_params p = {
 		.capacity = 2, .slot_size = 64,
 		.max_msg = KIPC_CHANNEL_MAX_MSG + 1,
@@ -278,7 +250,7 @@ TEST_F(large, msgsize_and_validation)
 
 TEST_F(large, per_user_limit)
 {
-	struct kipc_channel *ch = chan_new(4, 64, MIB);
+	struct kipc_channel *ch = kt_chan_new(4, 64, MIB);
 	char old[32] = "";
 	FILE *f = fopen(LIMIT_PATH, "r");
 	char *buf = calloc(1, MIB);
@@ -307,7 +279,7 @@ TEST_F(large, per_user_limit)
 
 TEST_F(large, consumer_killed_holding_indirect_claim)
 {
-	struct kipc_channel *ch = chan_new(2, 64, MIB);
+	struct kipc_channel *ch = kt_chan_new(2, 64, MIB);
 	char *buf = malloc(MIB);
 	pid_t pid;
 
@@ -332,7 +304,7 @@ TEST_F(large, consumer_killed_holding_indirect_claim)
 		kill(getpid(), SIGKILL);
 		_exit(4);
 	}
-	EXPECT_EQ(1000 + SIGKILL, reap(pid));
+	EXPECT_EQ(128 + SIGKILL, kt_reap(pid));
 	EXPECT_EQ(1, stats(ch).dropped);
 	EXPECT_EQ(1, stats(ch).buffers);
 	EXPECT_EQ(6000, stats(ch).buffer_bytes);
@@ -344,7 +316,7 @@ TEST_F(large, consumer_killed_holding_indirect_claim)
 
 TEST_F(large, producer_killed_while_waiting_for_room)
 {
-	struct kipc_channel *ch = chan_new(1, 64, MIB);
+	struct kipc_channel *ch = kt_chan_new(1, 64, MIB);
 	char *buf = calloc(1, MIB);
 	pid_t pid;
 	int i;
@@ -361,7 +333,7 @@ TEST_F(large, producer_killed_while_waiting_for_room)
 	EXPECT_EQ(1, stats(ch).put_waiters);
 	EXPECT_EQ(2, stats(ch).buffers);
 	kill(pid, SIGKILL);
-	EXPECT_EQ(1000 + SIGKILL, reap(pid));
+	EXPECT_EQ(128 + SIGKILL, kt_reap(pid));
 	/* Its buffer went with it; nothing was published. */
 	EXPECT_EQ(1, stats(ch).buffers);
 	EXPECT_EQ(3000, stats(ch).buffer_bytes);
@@ -382,7 +354,7 @@ static struct kipc_ring_slot *head_slot(struct raw *r)
 
 TEST_F(large, scribbled_handles)
 {
-	struct kipc_channel *ch = chan_new(4, 64, MIB);
+	struct kipc_channel *ch = kt_chan_new(4, 64, MIB);
 	char *buf = malloc(MIB);
 	struct kipc_ring_slot *s;
 	struct raw r;
@@ -434,7 +406,7 @@ TEST_F(large, scribbled_handles)
 
 TEST_F(large, destroyed_with_buffers_queued)
 {
-	struct kipc_channel *ch = chan_new(8, 64, MIB);
+	struct kipc_channel *ch = kt_chan_new(8, 64, MIB);
 	char *buf = calloc(1, MIB);
 	int i;
 
@@ -467,7 +439,7 @@ TEST_F(large, mixed_sizes_mpmc)
 {
 	enum { PRODUCERS = 2, CONSUMERS = 2 };
 	unsigned int per = scaled(200), i;
-	struct kipc_channel *ch = chan_new(8, 64, MIB);
+	struct kipc_channel *ch = kt_chan_new(8, 64, MIB);
 	pid_t pids[PRODUCERS + CONSUMERS];
 	__u64 *got;
 
@@ -518,7 +490,7 @@ TEST_F(large, mixed_sizes_mpmc)
 		}
 	}
 	for (i = 0; i < PRODUCERS + CONSUMERS; i++)
-		EXPECT_EQ(0, reap(pids[i]));
+		EXPECT_EQ(0, kt_reap(pids[i]));
 	EXPECT_EQ(PRODUCERS * per, got[500]);
 	EXPECT_EQ(0, stats(ch).buffers);
 	EXPECT_EQ(0, stats(ch).dropped);

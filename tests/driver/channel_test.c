@@ -22,17 +22,9 @@
 
 #define LIMIT_PATH	"/sys/module/kipc/parameters/max_user_bytes"
 
-static int scale(void)
-{
-	const char *s = getenv("KIPC_TEST_SCALE");
-	int n = s ? atoi(s) : 1;
-
-	return n > 0 ? n : 1;
-}
-
 static unsigned int scaled(unsigned int n)
 {
-	n /= scale();
+	n /= kt_scale();
 	return n ? n : 1;
 }
 
@@ -52,21 +44,6 @@ static int chan_fd(int dev, __u32 cap, __u32 slot, __u64 max)
 
 	chan_args(&a, cap, slot, max);
 	return kt_ioctl_fd(dev, KIPC_IOC_CREATE, &a);
-}
-
-static struct kipc_channel *chan_new(__u32 cap, __u32 slot)
-{
-	struct kipc_channel_params p = { .capacity = cap, .slot_size = slot };
-	struct kipc_channel *ch = NULL;
-	int fd = kipc_channel_create(NULL, &p, 0, 0);
-
-	if (fd < 0)
-		return NULL;
-	if (kipc_channel_attach(fd, &ch)) {
-		close(fd);
-		return NULL;
-	}
-	return ch;
 }
 
 /* A field of /proc/self/fdinfo/@fd, or -1. */
@@ -109,17 +86,6 @@ static int wait_for(struct kipc_channel *ch, bool get, __u32 n)
 		usleep(1000);
 	}
 	return -1;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
 }
 
 FIXTURE(chan) {
@@ -238,7 +204,7 @@ TEST_F(chan, names)
 
 TEST_F(chan, put_get_sizes_and_errors)
 {
-	struct kipc_channel *ch = chan_new(4, 64);
+	struct kipc_channel *ch = kt_chan_new(4, 64, 0);
 	char in[64], out[64];
 	int len, i;
 
@@ -330,7 +296,7 @@ TEST_F(chan, ioctl_validation)
 
 TEST_F(chan, blocking_wakeups_across_processes)
 {
-	struct kipc_channel *ch = chan_new(1, 8);
+	struct kipc_channel *ch = kt_chan_new(1, 8, 0);
 	pid_t pid;
 	int v = 0;
 
@@ -348,7 +314,7 @@ TEST_F(chan, blocking_wakeups_across_processes)
 	EXPECT_EQ(1, fdinfo(kipc_channel_fd(ch), "kipc-get-waiters"));
 	v = 42;
 	ASSERT_EQ(0, kipc_channel_put(ch, &v, sizeof(v), KIPC_NOWAIT));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(0, stats(ch).get_waiters);
 
 	/* A producer asleep on a full ring is woken by a get. */
@@ -363,7 +329,7 @@ TEST_F(chan, blocking_wakeups_across_processes)
 	ASSERT_EQ(0, wait_for(ch, false, 1));
 	ASSERT_EQ(sizeof(v), kipc_channel_get(ch, &v, sizeof(v), KIPC_NOWAIT));
 	EXPECT_EQ(42, v);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	ASSERT_EQ(sizeof(v), kipc_channel_get(ch, &v, sizeof(v), KIPC_NOWAIT));
 	EXPECT_EQ(43, v);
 	kipc_channel_close(ch);
@@ -376,7 +342,7 @@ static void on_alarm(int sig)
 
 TEST_F(chan, signals_interrupt)
 {
-	struct kipc_channel *ch = chan_new(2, 8);
+	struct kipc_channel *ch = kt_chan_new(2, 8, 0);
 	struct sigaction sa = { .sa_handler = on_alarm };
 	char buf[8];
 	pid_t pid;
@@ -390,7 +356,7 @@ TEST_F(chan, signals_interrupt)
 	}
 	ASSERT_EQ(0, wait_for(ch, true, 1));
 	kill(pid, SIGUSR1);
-	EXPECT_EQ(EINTR, reap(pid));
+	EXPECT_EQ(EINTR, kt_reap(pid));
 
 	/* With SA_RESTART the sleep goes on; a timeout still ends it. */
 	pid = fork();
@@ -403,14 +369,14 @@ TEST_F(chan, signals_interrupt)
 	}
 	ASSERT_EQ(0, wait_for(ch, true, 1));
 	kill(pid, SIGUSR1);
-	EXPECT_EQ(ETIMEDOUT, reap(pid));
+	EXPECT_EQ(ETIMEDOUT, kt_reap(pid));
 	EXPECT_EQ(0, stats(ch).get_waiters);
 	kipc_channel_close(ch);
 }
 
 TEST_F(chan, batches)
 {
-	struct kipc_channel *ch = chan_new(8, 16);
+	struct kipc_channel *ch = kt_chan_new(8, 16, 0);
 	int vals[10], outv[10], i;
 	struct iovec iov[10];
 
@@ -439,7 +405,7 @@ TEST_F(chan, batches)
 
 TEST_F(chan, claim_commit_abort)
 {
-	struct kipc_channel *ch = chan_new(2, 32);
+	struct kipc_channel *ch = kt_chan_new(2, 32, 0);
 	struct kipc_channel_claim c, g;
 	char buf[32];
 
@@ -469,7 +435,7 @@ TEST_F(chan, claim_commit_abort)
 /* A child that claims and then dies (SIGKILL) holding the claim. */
 TEST_F(chan, recovery_of_dead_claims)
 {
-	struct kipc_channel *ch = chan_new(2, 16);
+	struct kipc_channel *ch = kt_chan_new(2, 16, 0);
 	struct kipc_channel_claim c;
 	int fd, v = 7, i;
 	char buf[16];
@@ -485,7 +451,7 @@ TEST_F(chan, recovery_of_dead_claims)
 			_exit(1);
 		kill(getpid(), SIGKILL);
 	}
-	EXPECT_EQ(1000 + SIGKILL, reap(pid));
+	EXPECT_EQ(128 + SIGKILL, kt_reap(pid));
 	EXPECT_EQ(1, fdinfo(fd, "kipc-discarded"));
 	EXPECT_EQ(-EAGAIN, kipc_channel_get(ch, buf, sizeof(buf), KIPC_NOWAIT));
 	for (i = 0; i < 2; i++)
@@ -498,7 +464,7 @@ TEST_F(chan, recovery_of_dead_claims)
 			_exit(1);
 		kill(getpid(), SIGKILL);
 	}
-	EXPECT_EQ(1000 + SIGKILL, reap(pid));
+	EXPECT_EQ(128 + SIGKILL, kt_reap(pid));
 	EXPECT_EQ(1, fdinfo(fd, "kipc-dropped"));
 	EXPECT_EQ(1, stats(ch).dropped);
 	ASSERT_EQ(sizeof(v), kipc_channel_get(ch, &v, sizeof(v), KIPC_NOWAIT));
@@ -521,15 +487,15 @@ TEST_F(chan, recovery_of_dead_claims)
 		_exit(-kipc_channel_put(ch, &v, sizeof(v), KIPC_NO_DEADLINE));
 	ASSERT_EQ(0, wait_for(ch, false, 1));
 	kill(pid, SIGKILL);
-	EXPECT_EQ(1000 + SIGKILL, reap(pid));
-	EXPECT_EQ(0, reap(i));
+	EXPECT_EQ(128 + SIGKILL, kt_reap(pid));
+	EXPECT_EQ(0, kt_reap(i));
 	EXPECT_EQ(2, fdinfo(fd, "kipc-dropped"));
 	kipc_channel_close(ch);
 }
 
 TEST_F(chan, fork_gets_its_own_owner_id)
 {
-	struct kipc_channel *ch = chan_new(2, 8);
+	struct kipc_channel *ch = kt_chan_new(2, 8, 0);
 	struct kipc_channel_claim c;
 	int parent_id;
 	pid_t pid;
@@ -548,7 +514,7 @@ TEST_F(chan, fork_gets_its_own_owner_id)
 		/* Dies holding it: only its claim may be undone. */
 		kill(getpid(), SIGKILL);
 	}
-	EXPECT_EQ(1000 + SIGKILL, reap(pid));
+	EXPECT_EQ(128 + SIGKILL, kt_reap(pid));
 	EXPECT_EQ(1, stats(ch).discarded);
 	ASSERT_EQ(0, kipc_channel_put_claim(ch, 1, &c, KIPC_NOWAIT));
 	EXPECT_EQ(parent_id, (int)c.owner);
@@ -559,7 +525,7 @@ TEST_F(chan, fork_gets_its_own_owner_id)
 /* Garbage over the ring: errors, never a hang, fault or splat. */
 TEST_F(chan, hostile_scribbles)
 {
-	struct kipc_channel *ch = chan_new(4, 32);
+	struct kipc_channel *ch = kt_chan_new(4, 32, 0);
 	struct kipc_channel_wait w = { .op = KIPC_CHANNEL_GET };
 	int fd, round, i, ret;
 	size_t size;
@@ -719,7 +685,7 @@ static int mpmc_producer(struct kipc_channel *ch, __u32 p, __u32 n)
 
 TEST_F(chan, mpmc_4x4_processes)
 {
-	struct kipc_channel *ch = chan_new(8, 48);
+	struct kipc_channel *ch = kt_chan_new(8, 48, 0);
 	__u32 n = scaled(4000), p, s;
 	pid_t pids[NPROD + NCONS];
 	struct mpmc_shared *sh;
@@ -737,11 +703,11 @@ TEST_F(chan, mpmc_4x4_processes)
 			      mpmc_consumer(ch, sh));
 	}
 	for (i = 0; i < NPROD; i++)
-		EXPECT_EQ(0, reap(pids[i]));
+		EXPECT_EQ(0, kt_reap(pids[i]));
 	for (i = 0; i < NCONS; i++)
 		ASSERT_EQ(0, kipc_channel_put(ch, NULL, 0, KIPC_NO_DEADLINE));
 	for (i = NPROD; i < NPROD + NCONS; i++)
-		EXPECT_EQ(0, reap(pids[i]));
+		EXPECT_EQ(0, kt_reap(pids[i]));
 	for (p = 0; p < NPROD; p++)
 		for (s = 0; s < n; s++)
 			ASSERT_EQ(1, sh->recv[p][s]) TH_LOG("%u/%u", p, s);
@@ -834,7 +800,7 @@ static int chaos_consumer(struct kipc_channel *ch, struct chaos_shared *sh,
 
 TEST_F(chan, kill9_at_random_instants)
 {
-	struct kipc_channel *ch = chan_new(16, 48);
+	struct kipc_channel *ch = kt_chan_new(16, 48, 0);
 	long dropped = 0, held_counted = 0, maybe = 0, missing = 0;
 	pid_t pids[6];
 	__u32 insts[6], next = 0, inst, seq;
@@ -864,7 +830,7 @@ TEST_F(chan, kill9_at_random_instants)
 		usleep(rand() % 20000);
 		k = rand() % 6;
 		kill(pids[k], SIGKILL);
-		ASSERT_EQ(1000 + SIGKILL, reap(pids[k]));
+		ASSERT_EQ(128 + SIGKILL, kt_reap(pids[k]));
 		/* The mapping is gone, so recovery has run. */
 		after = stats(ch).dropped;
 		cstate = sh->j[insts[k]].cstate;
@@ -888,12 +854,12 @@ TEST_F(chan, kill9_at_random_instants)
 	/* Producers stop (killed while idle or busy: both are fine)... */
 	for (k = 0; k < 3; k++) {
 		kill(pids[k], SIGKILL);
-		ASSERT_EQ(1000 + SIGKILL, reap(pids[k]));
+		ASSERT_EQ(128 + SIGKILL, kt_reap(pids[k]));
 	}
 	/* ...consumers drain the ring and leave. */
 	__atomic_store_n(&sh->drain, 1, __ATOMIC_RELEASE);
 	for (k = 3; k < 6; k++)
-		ASSERT_EQ(0, reap(pids[k]));
+		ASSERT_EQ(0, kt_reap(pids[k]));
 	EXPECT_EQ(0, stats(ch).queued);
 	EXPECT_EQ(dropped, stats(ch).dropped);
 	EXPECT_EQ(dropped, fdinfo(fd, "kipc-dropped"));

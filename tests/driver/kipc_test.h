@@ -9,13 +9,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/kipc.h>
+
+#include <libipc.h>
 
 #define SYSFS_KIPC	"/sys/class/misc/kipc/"
 
@@ -146,6 +151,67 @@ static inline int kt_wake(int fd, __u64 offset, __u64 waiters_offset,
 	};
 
 	return kt_ioctl_fd(fd, KIPC_OBJ_IOC_WAKE, &args);
+}
+
+/* KIPC_TEST_SCALE (default 1) multiplies iteration counts. */
+static inline int kt_scale(void)
+{
+	const char *s = getenv("KIPC_TEST_SCALE");
+	int v = s ? atoi(s) : 1;
+
+	return v > 0 ? v : 1;
+}
+
+/* A CLOCK_MONOTONIC deadline @ns from now. */
+static inline __u64 kt_in_ns(__u64 ns)
+{
+	return kt_now_ns() + ns;
+}
+
+/* Shared scratch memory for the processes of one test, or NULL. */
+static inline void *kt_shared(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A child's exit code; 128 + the signal if a signal killed it; -1. */
+static inline int kt_reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static inline void kt_kill_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* An anonymous channel, mapped; NULL on failure. */
+static inline struct kipc_channel *kt_chan_new(__u32 cap, __u32 slot,
+					       __u64 max)
+{
+	struct kipc_channel_params p = {
+		.capacity = cap, .slot_size = slot, .max_msg = max,
+	};
+	struct kipc_channel *ch = NULL;
+	int fd = kipc_channel_create(NULL, &p, 0, 0);
+
+	if (fd < 0)
+		return NULL;
+	if (kipc_channel_attach(fd, &ch)) {
+		close(fd);
+		return NULL;
+	}
+	return ch;
 }
 
 #endif /* KIPC_TEST_H */

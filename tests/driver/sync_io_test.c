@@ -24,28 +24,6 @@
 
 #define SEC	1000000000ULL
 
-static __u64 in_ns(__u64 ns)
-{
-	return kt_now_ns() + ns;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-static void kill_reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 /* A child that runs @fn after @delay_us and exits with its status. */
 static pid_t later(int delay_us, int (*fn)(struct kipc_sync *), struct kipc_sync *s)
 {
@@ -145,7 +123,7 @@ TEST_F(io, sem_read_write)
 	/* A blocking read is woken by a userspace release elsewhere. */
 	pid = later(100000, sem_post1, s);
 	EXPECT_EQ(8, read(fd, &v, sizeof(v)));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(0, kipc_sem_value(s));
 	kipc_sync_close(s);
 }
@@ -170,7 +148,7 @@ TEST_F(io, sem_read_signal)
 			_exit(1);
 		_exit(errno);
 	}
-	EXPECT_EQ(EINTR, reap(pid));
+	EXPECT_EQ(EINTR, kt_reap(pid));
 	EXPECT_EQ(0, kipc_sem_value(s));
 	kipc_sync_close(s);
 }
@@ -196,19 +174,19 @@ TEST_F(io, poll_readiness)
 	EXPECT_EQ(0, poll1(kipc_sync_fd(s), 0));
 	pid = later(100000, sem_post1, s);
 	EXPECT_EQ(POLLIN, poll1(kipc_sync_fd(s), 20000));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 
 	EXPECT_EQ(POLLIN, poll1(kipc_sync_fd(l), 0));
 	ASSERT_EQ(0, kipc_lock_acquire(l, KIPC_NO_DEADLINE));
 	EXPECT_EQ(0, poll1(kipc_sync_fd(l), 0));
 	pid = later(100000, lock_free, l);
 	EXPECT_EQ(POLLIN, poll1(kipc_sync_fd(l), 20000));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 
 	EXPECT_EQ(0, poll1(kipc_sync_fd(e), 0));
 	pid = later(100000, event_raise, e);
 	EXPECT_EQ(POLLIN, poll1(kipc_sync_fd(e), 20000));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(0, kipc_event_clear(e));
 	EXPECT_EQ(0, poll1(kipc_sync_fd(e), 0));
 
@@ -333,7 +311,7 @@ TEST_F(io, uring_read_acquires)
 	EXPECT_EQ(-ETIMEDOUT, ring_reap(&r, &cqe, 200));
 	pid = later(0, sem_post1, s);
 	ASSERT_EQ(0, ring_reap(&r, &cqe, 20000));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(2, cqe.user_data);
 	EXPECT_EQ(8, cqe.res);
 	EXPECT_EQ(1, buf);
@@ -396,7 +374,7 @@ TEST_F(io, uring_killed_submitter)
 	while (!*flag)
 		usleep(1000);
 	usleep(50000);
-	kill_reap(pid);
+	kt_kill_reap(pid);
 	EXPECT_EQ(0, kipc_sem_release(s, 1));
 	EXPECT_GE(1, kipc_sem_value(s));
 	kipc_sync_close(s);
@@ -492,28 +470,28 @@ TEST_F(io, wait_any_fires)
 	objs[2] = l;
 
 	t0 = kt_now_ns();
-	EXPECT_EQ(-ETIMEDOUT, kipc_wait_any(objs, 3, in_ns(SEC / 10), &idx));
+	EXPECT_EQ(-ETIMEDOUT, kipc_wait_any(objs, 3, kt_in_ns(SEC / 10), &idx));
 	EXPECT_LE(t0 + SEC / 10, kt_now_ns());
 
 	/* A semaphore released elsewhere: one unit taken. */
 	pid = later(100000, sem_post1, s);
-	EXPECT_EQ(0, kipc_wait_any(objs, 3, in_ns(20 * SEC), &idx));
+	EXPECT_EQ(0, kipc_wait_any(objs, 3, kt_in_ns(20 * SEC), &idx));
 	EXPECT_EQ(1, idx);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(0, kipc_sem_value(s));
 
 	/* The lock, freed elsewhere: taken with our owner id. */
 	pid = later(100000, lock_free, l);
-	EXPECT_EQ(0, kipc_wait_any(objs, 3, in_ns(20 * SEC), &idx));
+	EXPECT_EQ(0, kipc_wait_any(objs, 3, kt_in_ns(20 * SEC), &idx));
 	EXPECT_EQ(2, idx);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(1, kipc_lock_held(l));
 
 	/* An event: fires, not consumed. */
 	pid = later(100000, event_raise, e);
-	EXPECT_EQ(0, kipc_wait_any(objs, 3, in_ns(20 * SEC), &idx));
+	EXPECT_EQ(0, kipc_wait_any(objs, 3, kt_in_ns(20 * SEC), &idx));
 	EXPECT_EQ(0, idx);
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(1, kipc_event_is_set(e));
 	EXPECT_EQ(0, kipc_event_clear(e));
 
@@ -553,7 +531,7 @@ TEST_F(io, wait_any_owner_dead)
 		usleep(1000);
 	objs[0] = s;
 	objs[1] = l;
-	EXPECT_EQ(-ETIMEDOUT, kipc_wait_any(objs, 2, in_ns(SEC / 20), &idx));
+	EXPECT_EQ(-ETIMEDOUT, kipc_wait_any(objs, 2, kt_in_ns(SEC / 20), &idx));
 	pid_t killer = fork();
 
 	if (!killer) {
@@ -561,9 +539,9 @@ TEST_F(io, wait_any_owner_dead)
 		kill(pid, SIGKILL);
 		_exit(0);
 	}
-	EXPECT_EQ(-EOWNERDEAD, kipc_wait_any(objs, 2, in_ns(20 * SEC), &idx));
+	EXPECT_EQ(-EOWNERDEAD, kipc_wait_any(objs, 2, kt_in_ns(20 * SEC), &idx));
 	EXPECT_EQ(1, idx);
-	EXPECT_EQ(0, reap(killer));
+	EXPECT_EQ(0, kt_reap(killer));
 	waitpid(pid, NULL, 0);
 	EXPECT_EQ(1, kipc_lock_held(l));
 	EXPECT_EQ(0, kipc_lock_consistent(l));

@@ -25,45 +25,6 @@
 
 #define SEC	1000000000ULL
 
-static int scale(void)
-{
-	const char *s = getenv("KIPC_TEST_SCALE");
-	int v = s ? atoi(s) : 1;
-
-	return v > 0 ? v : 1;
-}
-
-static __u64 in_ns(__u64 ns)
-{
-	return kt_now_ns() + ns;
-}
-
-/* Shared scratch memory for the processes of one test. */
-static void *shared(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-static void kill_reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 /* Wait (bounded) until *p == v. */
 static int wait_eq(volatile int *p, int v)
 {
@@ -267,7 +228,7 @@ TEST_F(sync, lock_basic)
 	EXPECT_EQ(-EAGAIN, kipc_lock_try_acquire(l));
 	EXPECT_EQ(-EINVAL, kipc_lock_consistent(l));
 	t0 = kt_now_ns();
-	EXPECT_EQ(-ETIMEDOUT, kipc_lock_acquire(l, in_ns(SEC / 10)));
+	EXPECT_EQ(-ETIMEDOUT, kipc_lock_acquire(l, kt_in_ns(SEC / 10)));
 	EXPECT_LE(t0 + SEC / 10, kt_now_ns());
 	/* Deadline already passed. */
 	EXPECT_EQ(-ETIMEDOUT, kipc_lock_acquire(l, 1));
@@ -279,7 +240,7 @@ TEST_F(sync, lock_basic)
 			_exit(1);
 		_exit(-kipc_lock_release(l));
 	}
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(0, kipc_lock_held(l));
 	EXPECT_EQ(0, kipc_lock_acquire(l, KIPC_NO_DEADLINE));
 	EXPECT_EQ(0, kipc_lock_release(l));
@@ -302,9 +263,9 @@ TEST_F(sync, lock_signal_eintr)
 	if (!pid) {
 		sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART */
 		alarm(1);
-		_exit(-kipc_lock_acquire(l, in_ns(20 * SEC)));
+		_exit(-kipc_lock_acquire(l, kt_in_ns(20 * SEC)));
 	}
-	EXPECT_EQ(EINTR, reap(pid));
+	EXPECT_EQ(EINTR, kt_reap(pid));
 	EXPECT_EQ(0, sleepers(l));
 	EXPECT_EQ(0, kipc_lock_release(l));
 	kipc_sync_close(l);
@@ -313,12 +274,12 @@ TEST_F(sync, lock_signal_eintr)
 /* Several processes increment a counter non-atomically under the lock. */
 TEST_F(sync, lock_mutual_exclusion)
 {
-	int nproc = 4, iters = 300 * scale(), i, j;
+	int nproc = 4, iters = 300 * kt_scale(), i, j;
 	struct kipc_sync *l;
 	volatile int *mem;
 	pid_t pids[4];
 
-	mem = shared(4096);
+	mem = kt_shared(4096);
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, kipc_lock_create(&l, NULL, 0, 0));
 	for (i = 0; i < nproc; i++) {
@@ -327,7 +288,7 @@ TEST_F(sync, lock_mutual_exclusion)
 			for (j = 0; j < iters; j++) {
 				int v;
 
-				if (kipc_lock_acquire(l, in_ns(20 * SEC)))
+				if (kipc_lock_acquire(l, kt_in_ns(20 * SEC)))
 					_exit(1);
 				if (mem[1]++)
 					_exit(2);
@@ -343,7 +304,7 @@ TEST_F(sync, lock_mutual_exclusion)
 		}
 	}
 	for (i = 0; i < nproc; i++)
-		EXPECT_EQ(0, reap(pids[i]));
+		EXPECT_EQ(0, kt_reap(pids[i]));
 	EXPECT_EQ(nproc * iters, mem[0]);
 	EXPECT_EQ(0, kipc_lock_held(l));
 	kipc_sync_close(l);
@@ -356,7 +317,7 @@ TEST_F(sync, lock_owner_dead_protocol)
 	volatile int *mem;
 	pid_t pid, w;
 
-	mem = shared(4096);
+	mem = kt_shared(4096);
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, kipc_lock_create(&l, NULL, 0, 0));
 
@@ -372,7 +333,7 @@ TEST_F(sync, lock_owner_dead_protocol)
 	ASSERT_EQ(0, wait_eq(mem, 1));
 	w = fork();
 	if (!w) {
-		int ret = kipc_lock_acquire(l, in_ns(20 * SEC));
+		int ret = kipc_lock_acquire(l, kt_in_ns(20 * SEC));
 
 		if (ret == -EOWNERDEAD && kipc_lock_held(l) == 1 &&
 		    !kipc_lock_consistent(l) && !kipc_lock_release(l))
@@ -380,8 +341,8 @@ TEST_F(sync, lock_owner_dead_protocol)
 		_exit(100 - ret);
 	}
 	ASSERT_EQ(0, wait_sleepers(l, 1));
-	kill_reap(pid);
-	EXPECT_EQ(0, reap(w));
+	kt_kill_reap(pid);
+	EXPECT_EQ(0, kt_reap(w));
 	/* Consistent again: normal. */
 	EXPECT_EQ(0, kipc_lock_acquire(l, KIPC_NO_DEADLINE));
 	EXPECT_EQ(0, kipc_lock_release(l));
@@ -396,7 +357,7 @@ TEST_F(sync, lock_owner_dead_protocol)
 		_exit(0);
 	}
 	ASSERT_EQ(0, wait_eq(mem, 1));
-	kill_reap(pid);
+	kt_kill_reap(pid);
 	EXPECT_TRUE(fdinfo_has(kipc_sync_fd(l), "kipc-lock-owner-died:\t1"));
 	EXPECT_EQ(-EOWNERDEAD, kipc_lock_try_acquire(l));
 	EXPECT_EQ(0, kipc_lock_release(l));
@@ -414,7 +375,7 @@ TEST_F(sync, lock_holder_closed_fd)
 	volatile int *mem;
 	pid_t pid;
 
-	mem = shared(4096);
+	mem = kt_shared(4096);
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, kipc_lock_create(&l, NULL, 0, 0));
 	ASSERT_EQ(0, kipc_rlock_create(&r, NULL, 0, 0));
@@ -432,9 +393,9 @@ TEST_F(sync, lock_holder_closed_fd)
 	ASSERT_EQ(0, wait_eq(mem, 1));
 	EXPECT_EQ(-EAGAIN, kipc_lock_try_acquire(l));
 	EXPECT_EQ(-EAGAIN, kipc_rlock_try_acquire(r));
-	kill_reap(pid);
-	EXPECT_EQ(-EOWNERDEAD, kipc_lock_acquire(l, in_ns(10 * SEC)));
-	EXPECT_EQ(-EOWNERDEAD, kipc_rlock_acquire(r, in_ns(10 * SEC)));
+	kt_kill_reap(pid);
+	EXPECT_EQ(-EOWNERDEAD, kipc_lock_acquire(l, kt_in_ns(10 * SEC)));
+	EXPECT_EQ(-EOWNERDEAD, kipc_rlock_acquire(r, kt_in_ns(10 * SEC)));
 	EXPECT_EQ(0, kipc_lock_consistent(l));
 	EXPECT_EQ(0, kipc_rlock_consistent(r));
 	EXPECT_EQ(0, kipc_lock_release(l));
@@ -468,12 +429,12 @@ TEST_F(sync, lock_holder_unmapped)
  */
 TEST_F(sync, lock_killed_at_random)
 {
-	int rounds = 25 * scale(), i, ret, holding, told, dead = 0;
+	int rounds = 25 * kt_scale(), i, ret, holding, told, dead = 0;
 	struct kipc_sync *l;
 	volatile int *mem;
 	pid_t pid, other;
 
-	mem = shared(4096);
+	mem = kt_shared(4096);
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, kipc_lock_create(&l, NULL, 0, 0));
 	srand(getpid());
@@ -507,9 +468,9 @@ TEST_F(sync, lock_killed_at_random)
 		}
 		usleep(rand() % 3000);
 		told = mem[2];
-		kill_reap(pid);
+		kt_kill_reap(pid);
 		holding = mem[0];
-		ret = kipc_lock_acquire(l, in_ns(10 * SEC));
+		ret = kipc_lock_acquire(l, kt_in_ns(10 * SEC));
 		ASSERT_TRUE(ret == 0 || ret == -EOWNERDEAD);
 		if (holding) {
 			EXPECT_TRUE(ret == -EOWNERDEAD || mem[2] == told + 1);
@@ -519,8 +480,8 @@ TEST_F(sync, lock_killed_at_random)
 			EXPECT_EQ(0, kipc_lock_consistent(l));
 		EXPECT_EQ(0, kipc_lock_release(l));
 	}
-	kill_reap(other);
-	ret = kipc_lock_acquire(l, in_ns(10 * SEC));
+	kt_kill_reap(other);
+	ret = kipc_lock_acquire(l, kt_in_ns(10 * SEC));
 	EXPECT_TRUE(ret == 0 || ret == -EOWNERDEAD);
 	TH_LOG("%d of %d kills hit a holder", dead, rounds);
 	kipc_sync_close(l);
@@ -564,9 +525,9 @@ TEST_F(sync, rlock_basic)
 			_exit(1);
 		if (kipc_rlock_release(r) != -EPERM)
 			_exit(2);
-		_exit(-kipc_rlock_acquire(r, in_ns(SEC / 10)));
+		_exit(-kipc_rlock_acquire(r, kt_in_ns(SEC / 10)));
 	}
-	EXPECT_EQ(ETIMEDOUT, reap(pid));
+	EXPECT_EQ(ETIMEDOUT, kt_reap(pid));
 	for (i = 0; i < 5; i++)
 		EXPECT_EQ(0, kipc_rlock_release(r));
 	EXPECT_EQ(0, kipc_rlock_held(r));
@@ -586,7 +547,7 @@ TEST_F(sync, semaphore_basic)
 	EXPECT_EQ(0, kipc_sem_try_acquire(s));
 	EXPECT_EQ(0, kipc_sem_acquire(s, KIPC_NO_DEADLINE));
 	EXPECT_EQ(-EAGAIN, kipc_sem_try_acquire(s));
-	EXPECT_EQ(-ETIMEDOUT, kipc_sem_acquire(s, in_ns(SEC / 20)));
+	EXPECT_EQ(-ETIMEDOUT, kipc_sem_acquire(s, kt_in_ns(SEC / 20)));
 	EXPECT_EQ(-EINVAL, kipc_sem_release(s, 0));
 	EXPECT_EQ(0, kipc_sem_release(s, KIPC_SYNC_SEM_MAX));
 	EXPECT_EQ(-EOVERFLOW, kipc_sem_release(s, 1));
@@ -596,10 +557,10 @@ TEST_F(sync, semaphore_basic)
 	ASSERT_EQ(0, kipc_semaphore_create(&b, NULL, 0, 2, 0, 0));
 	pid = fork();
 	if (!pid)
-		_exit(-kipc_sem_acquire(b, in_ns(20 * SEC)));
+		_exit(-kipc_sem_acquire(b, kt_in_ns(20 * SEC)));
 	ASSERT_EQ(0, wait_sleepers(b, 1));
 	EXPECT_EQ(0, kipc_sem_release(b, 2));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(1, kipc_sem_value(b));
 	EXPECT_EQ(-EOVERFLOW, kipc_sem_release(b, 2));
 	EXPECT_EQ(0, kipc_sem_release(b, 1));
@@ -611,12 +572,12 @@ TEST_F(sync, semaphore_basic)
 /* Deaths of holders and sleepers never change the count. */
 TEST_F(sync, semaphore_deaths)
 {
-	int rounds = 20 * scale(), i, nheld;
+	int rounds = 20 * kt_scale(), i, nheld;
 	struct kipc_sync *s;
 	volatile int *mem;
 	pid_t pid, w;
 
-	mem = shared(4096);
+	mem = kt_shared(4096);
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, kipc_semaphore_create(&s, NULL, 3, 3, 0, 0));
 	srand(getpid());
@@ -640,10 +601,10 @@ TEST_F(sync, semaphore_deaths)
 					_exit(1);
 		}
 		usleep(rand() % 2000);
-		kill_reap(w);
+		kt_kill_reap(w);
 		kill(pid, SIGSTOP);
 		nheld = mem[0];
-		kill_reap(pid);
+		kt_kill_reap(pid);
 		/* Units a dead process held stay taken; nothing else moved. */
 		ASSERT_LE(0, kipc_sem_value(s));
 		ASSERT_GE(3, kipc_sem_value(s));
@@ -667,18 +628,18 @@ TEST_F(sync, event_basic)
 
 	ASSERT_EQ(0, kipc_event_create(&e, NULL, 0, 0));
 	EXPECT_EQ(0, kipc_event_is_set(e));
-	EXPECT_EQ(-ETIMEDOUT, kipc_event_wait(e, in_ns(SEC / 20)));
+	EXPECT_EQ(-ETIMEDOUT, kipc_event_wait(e, kt_in_ns(SEC / 20)));
 	for (i = 0; i < 3; i++) {
 		pids[i] = fork();
 		if (!pids[i])
-			_exit(-kipc_event_wait(e, in_ns(20 * SEC)));
+			_exit(-kipc_event_wait(e, kt_in_ns(20 * SEC)));
 	}
 	ASSERT_EQ(0, wait_sleepers(e, 3));
 	EXPECT_EQ(0, kipc_event_set(e));
 	/* A clear right after the set does not strand the waiters. */
 	EXPECT_EQ(0, kipc_event_clear(e));
 	for (i = 0; i < 3; i++)
-		EXPECT_EQ(0, reap(pids[i]));
+		EXPECT_EQ(0, kt_reap(pids[i]));
 	EXPECT_EQ(0, kipc_event_is_set(e));
 	EXPECT_EQ(0, kipc_event_set(e));
 	EXPECT_EQ(0, kipc_event_set(e));
@@ -691,19 +652,19 @@ TEST_F(sync, event_basic)
 
 TEST_F(sync, barrier_processes)
 {
-	int nproc = 4, gens = 30 * scale(), i, g, k;
+	int nproc = 4, gens = 30 * kt_scale(), i, g, k;
 	struct kipc_sync *b;
 	volatile int *mem;
 	pid_t pids[4];
 
-	mem = shared(4096 * 4);
+	mem = kt_shared(4096 * 4);
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, kipc_barrier_create(&b, NULL, nproc, 0, 0));
 	for (i = 0; i < nproc; i++) {
 		pids[i] = fork();
 		if (!pids[i]) {
 			for (g = 0; g < gens; g++) {
-				int idx = kipc_barrier_wait(b, in_ns(30 * SEC));
+				int idx = kipc_barrier_wait(b, kt_in_ns(30 * SEC));
 
 				if (idx < 0 || idx >= nproc)
 					_exit(1);
@@ -715,7 +676,7 @@ TEST_F(sync, barrier_processes)
 		}
 	}
 	for (i = 0; i < nproc; i++)
-		EXPECT_EQ(0, reap(pids[i]));
+		EXPECT_EQ(0, kt_reap(pids[i]));
 	for (g = 0, k = 0; g < gens; g++)
 		k += mem[g] == (1 << nproc) - 1;
 	EXPECT_EQ(gens, k);
@@ -733,11 +694,11 @@ TEST_F(sync, barrier_abort_reset_timeout)
 	/* A waiter sees abort. */
 	pid = fork();
 	if (!pid)
-		_exit(-kipc_barrier_wait(b, in_ns(20 * SEC)));
+		_exit(-kipc_barrier_wait(b, kt_in_ns(20 * SEC)));
 	ASSERT_EQ(0, wait_sleepers(b, 1));
 	EXPECT_EQ(1, kipc_barrier_waiting(b));
 	EXPECT_EQ(0, kipc_barrier_abort(b));
-	EXPECT_EQ(EPIPE, reap(pid));
+	EXPECT_EQ(EPIPE, kt_reap(pid));
 	EXPECT_EQ(1, kipc_barrier_broken(b));
 	EXPECT_EQ(-EPIPE, kipc_barrier_wait(b, KIPC_NO_DEADLINE));
 	EXPECT_EQ(0, kipc_barrier_reset(b));
@@ -746,36 +707,36 @@ TEST_F(sync, barrier_abort_reset_timeout)
 	/* A waiter sees reset. */
 	pid = fork();
 	if (!pid)
-		_exit(-kipc_barrier_wait(b, in_ns(20 * SEC)));
+		_exit(-kipc_barrier_wait(b, kt_in_ns(20 * SEC)));
 	ASSERT_EQ(0, wait_sleepers(b, 1));
 	EXPECT_EQ(0, kipc_barrier_reset(b));
-	EXPECT_EQ(EPIPE, reap(pid));
+	EXPECT_EQ(EPIPE, kt_reap(pid));
 	EXPECT_EQ(0, kipc_barrier_broken(b));
 
 	/* A timeout breaks it. */
-	EXPECT_EQ(-ETIMEDOUT, kipc_barrier_wait(b, in_ns(SEC / 20)));
+	EXPECT_EQ(-ETIMEDOUT, kipc_barrier_wait(b, kt_in_ns(SEC / 20)));
 	EXPECT_EQ(1, kipc_barrier_broken(b));
 	EXPECT_EQ(0, kipc_barrier_reset(b));
 
 	/* A party that dies while another waits breaks it: no hang. */
 	pid = fork();
 	if (!pid)
-		_exit(-kipc_barrier_wait(b, in_ns(20 * SEC)));
+		_exit(-kipc_barrier_wait(b, kt_in_ns(20 * SEC)));
 	ASSERT_EQ(0, wait_sleepers(b, 1));
 	EXPECT_EQ(1, kipc_barrier_waiting(b));
-	kill_reap(pid);
+	kt_kill_reap(pid);
 	EXPECT_EQ(1, kipc_barrier_broken(b));
-	EXPECT_EQ(-EPIPE, kipc_barrier_wait(b, in_ns(SEC)));
+	EXPECT_EQ(-EPIPE, kipc_barrier_wait(b, kt_in_ns(SEC)));
 	EXPECT_EQ(0, kipc_barrier_reset(b));
 	/* Usable again: this process and a child pass together. */
 	pid = fork();
 	if (!pid) {
-		int idx = kipc_barrier_wait(b, in_ns(20 * SEC));
+		int idx = kipc_barrier_wait(b, kt_in_ns(20 * SEC));
 
 		_exit(idx == 0 || idx == 1 ? 0 : 10 - idx);
 	}
-	EXPECT_LE(0, kipc_barrier_wait(b, in_ns(20 * SEC)));
-	EXPECT_EQ(0, reap(pid));
+	EXPECT_LE(0, kipc_barrier_wait(b, kt_in_ns(20 * SEC)));
+	EXPECT_EQ(0, kt_reap(pid));
 	kipc_sync_close(b);
 }
 
@@ -794,12 +755,12 @@ static int pc_ready(void *arg)
 static void cond_producer_consumer(struct __test_metadata *_metadata,
 				   __u32 lock_type)
 {
-	int per = 100 * scale(), np = 2, nc = 2, i, j;
+	int per = 100 * kt_scale(), np = 2, nc = 2, i, j;
 	struct kipc_sync *c, *l;
 	pid_t pids[4];
 	struct pc *pc;
 
-	pc = shared(4096);
+	pc = kt_shared(4096);
 	ASSERT_NE(NULL, pc);
 	ASSERT_EQ(0, kipc_cond_create(&c, NULL, 0, 0, 0));
 	ASSERT_EQ(0, kipc_sync_create(&l, lock_type, NULL, NULL, 0, 0));
@@ -824,7 +785,7 @@ static void cond_producer_consumer(struct __test_metadata *_metadata,
 					_exit(3);
 			} else {
 				if (kipc_cond_wait_for(c, l, pc_ready, pc,
-						       in_ns(30 * SEC)) != 1)
+						       kt_in_ns(30 * SEC)) != 1)
 					_exit(4);
 				pc->items--;
 				pc->consumed++;
@@ -840,7 +801,7 @@ static void cond_producer_consumer(struct __test_metadata *_metadata,
 		_exit(0);
 	}
 	for (i = 0; i < np + nc; i++)
-		EXPECT_EQ(0, reap(pids[i]));
+		EXPECT_EQ(0, kt_reap(pids[i]));
 	EXPECT_EQ(np * per, pc->produced);
 	EXPECT_EQ(nc * per, pc->consumed);
 	EXPECT_EQ(0, pc->items);
@@ -867,7 +828,7 @@ TEST_F(sync, cond_notify_exact)
 	pid_t pids[4];
 	int i, done;
 
-	mem = shared(4096);
+	mem = kt_shared(4096);
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, kipc_cond_create(&c, NULL, 4, 0, 0));
 	ASSERT_EQ(0, kipc_lock_create(&l, NULL, 0, 0));
@@ -880,7 +841,7 @@ TEST_F(sync, cond_notify_exact)
 
 			if (kipc_lock_acquire(l, KIPC_NO_DEADLINE))
 				_exit(1);
-			ret = kipc_cond_wait(c, l, in_ns(30 * SEC));
+			ret = kipc_cond_wait(c, l, kt_in_ns(30 * SEC));
 			__atomic_add_fetch(&mem[0], 1, __ATOMIC_SEQ_CST);
 			if (kipc_lock_release(l))
 				_exit(2);
@@ -892,10 +853,10 @@ TEST_F(sync, cond_notify_exact)
 					      "kipc-cond-waiting:\t4"); i++)
 		usleep(1000);
 	ASSERT_EQ(0, kipc_lock_acquire(l, KIPC_NO_DEADLINE));
-	EXPECT_EQ(-ENOSPC, kipc_cond_wait(c, l, in_ns(SEC)));
+	EXPECT_EQ(-ENOSPC, kipc_cond_wait(c, l, kt_in_ns(SEC)));
 	EXPECT_EQ(1, kipc_lock_held(l));
 	/* The oldest waiter dies: notify(2) still reaches two live ones. */
-	kill_reap(pids[0]);
+	kt_kill_reap(pids[0]);
 	EXPECT_EQ(2, kipc_cond_notify(c, l, 2));
 	EXPECT_EQ(0, kipc_lock_release(l));
 	for (i = 0, done = 0; i < 1000 && done < 2; i++) {
@@ -909,11 +870,11 @@ TEST_F(sync, cond_notify_exact)
 	EXPECT_EQ(0, kipc_cond_notify_all(c, l));
 	EXPECT_EQ(0, kipc_lock_release(l));
 	for (i = 1; i < 4; i++)
-		EXPECT_EQ(0, reap(pids[i]));
+		EXPECT_EQ(0, kt_reap(pids[i]));
 	EXPECT_EQ(3, mem[0]);
 	/* A timed wait with nobody notifying. */
 	ASSERT_EQ(0, kipc_lock_acquire(l, KIPC_NO_DEADLINE));
-	EXPECT_EQ(-ETIMEDOUT, kipc_cond_wait(c, l, in_ns(SEC / 20)));
+	EXPECT_EQ(-ETIMEDOUT, kipc_cond_wait(c, l, kt_in_ns(SEC / 20)));
 	EXPECT_EQ(1, kipc_lock_held(l));
 	EXPECT_EQ(0, kipc_lock_release(l));
 	kipc_sync_close(c);
@@ -925,7 +886,7 @@ TEST_F(sync, cond_notify_exact)
 
 TEST_F(sync, scribbled_state)
 {
-	int rounds = 60 * scale(), i, j, t, status;
+	int rounds = 60 * kt_scale(), i, j, t, status;
 	struct kipc_sync *objs[6], *o;
 	struct pollfd pfd;
 	__u32 *m[6];
@@ -952,7 +913,7 @@ TEST_F(sync, scribbled_state)
 		/* Holders die on the scribbled state. */
 		pid = fork();
 		if (!pid) {
-			__u64 d = in_ns(SEC / 100);
+			__u64 d = kt_in_ns(SEC / 100);
 
 			/* A scribbled resetter id makes reset() wait for ever. */
 			alarm(2);
@@ -968,7 +929,7 @@ TEST_F(sync, scribbled_state)
 			kipc_cond_notify(objs[5], objs[1], 1);
 			_exit(0);
 		}
-		status = reap(pid);
+		status = kt_reap(pid);
 		EXPECT_TRUE(status == 0 || status == 128 + SIGALRM);
 		pfd.fd = kipc_sync_fd(o);
 		pfd.events = POLLIN;
@@ -1008,7 +969,7 @@ static int as_user(uid_t uid, int (*fn)(void *), void *arg)
 			_exit(200);
 		_exit(fn(arg));
 	}
-	return reap(pid);
+	return kt_reap(pid);
 }
 
 TEST_F(sync, named_and_permissions)

@@ -20,11 +20,6 @@
 
 #define MSEC	1000000ULL
 
-static __u64 in_ns(__u64 ns)
-{
-	return kt_now_ns() + ns;
-}
-
 /* The next completion within @ms: its res, with *data its user_data. */
 static int next_res(struct io_uring *r, int ms, __u64 *data)
 {
@@ -169,7 +164,7 @@ TEST_F(uring, sem_pending_many)
 		struct io_uring_sqe *sqe = io_uring_get_sqe(r);
 
 		ASSERT_NE(NULL, sqe);
-		kipc_prep_sem_acquire(sqe, fd, i & 1 ? in_ns(20000 * MSEC) :
+		kipc_prep_sem_acquire(sqe, fd, i & 1 ? kt_in_ns(20000 * MSEC) :
 				      KIPC_URING_NO_DEADLINE);
 		io_uring_sqe_set_data64(sqe, i);
 	}
@@ -231,7 +226,7 @@ TEST_F(uring, sem_deadline_race)
 		struct io_uring_sqe *sqe = io_uring_get_sqe(r);
 
 		ASSERT_NE(NULL, sqe);
-		kipc_prep_sem_acquire(sqe, fd, in_ns((20 + (i % 8) * 15) * MSEC));
+		kipc_prep_sem_acquire(sqe, fd, kt_in_ns((20 + (i % 8) * 15) * MSEC));
 	}
 	ASSERT_EQ(48, io_uring_submit(r));
 	pid = fork();
@@ -310,7 +305,7 @@ TEST_F(uring, invalid)
 	EXPECT_EQ(-EINVAL, raw_cmd(r, fd, KIPC_URING_SEM_ACQUIRE, 1, 0));
 	EXPECT_EQ(-EINVAL, raw_cmd(r, fd, KIPC_URING_SEM_ACQUIRE |
 				   KIPC_URING_F_DEADLINE | KIPC_URING_F_NOWAIT,
-				   in_ns(MSEC), 0));
+				   kt_in_ns(MSEC), 0));
 	/* Unused arg, zero or too many units, wrong type. */
 	EXPECT_EQ(-EINVAL, raw_cmd(r, fd, KIPC_URING_SEM_ACQUIRE, 0, 1));
 	EXPECT_EQ(-EINVAL, raw_cmd(r, fd, KIPC_URING_SEM_RELEASE, 0, 0));
@@ -343,7 +338,7 @@ TEST_F(uring, event)
 	ASSERT_EQ(0, kipc_event_create(&e, NULL, 0, 0));
 	fd = kipc_sync_fd(e);
 	kipc_prep_event_wait(io_uring_get_sqe(r), fd, KIPC_URING_NO_DEADLINE);
-	kipc_prep_event_wait(io_uring_get_sqe(r), fd, in_ns(20000 * MSEC));
+	kipc_prep_event_wait(io_uring_get_sqe(r), fd, kt_in_ns(20000 * MSEC));
 	ASSERT_EQ(2, io_uring_submit(r));
 	usleep(50000);
 	EXPECT_TRUE(none_ready(r));
@@ -361,7 +356,7 @@ TEST_F(uring, event)
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(0, next_res(r, 20000, NULL));
 	EXPECT_EQ(0, kipc_event_clear(e));
-	kipc_prep_event_wait(io_uring_get_sqe(r), fd, in_ns(100 * MSEC));
+	kipc_prep_event_wait(io_uring_get_sqe(r), fd, kt_in_ns(100 * MSEC));
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
 	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-event-waiters:"));
@@ -387,7 +382,7 @@ TEST_F(uring, lock)
 	EXPECT_LT(0, fdinfo_waiters(fd, "kipc-lock-owner:"));
 
 	/* Held: a deadline ends a second acquire; another one waits. */
-	kipc_prep_lock_acquire(io_uring_get_sqe(r), fd, map, in_ns(100 * MSEC));
+	kipc_prep_lock_acquire(io_uring_get_sqe(r), fd, map, kt_in_ns(100 * MSEC));
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
 	kipc_prep_lock_acquire(io_uring_get_sqe(r), fd, map,
@@ -490,7 +485,7 @@ TEST_F(uring, killed_submitter)
 			kipc_prep_sem_acquire(io_uring_get_sqe(&ring2), fd,
 					      KIPC_URING_NO_DEADLINE);
 		kipc_prep_event_wait(io_uring_get_sqe(&ring2), efd,
-				     in_ns(60000 * MSEC));
+				     kt_in_ns(60000 * MSEC));
 		if (io_uring_submit(&ring2) != 5)
 			_exit(1);
 		/* Only the test's own objects: drop our descriptors. */
