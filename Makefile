@@ -32,9 +32,11 @@ DRIVER_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/driver/*_
 HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/lib/*_test.c))
 TOOLS := $(BUILD)/tools/kipc-info
 
-.PHONY: all module lib tests tools deps deps-check lint check demo install clean help
+PY_CONFIG := /usr/bin/python3-config
 
-all: module lib tests tools
+.PHONY: all module lib tests tools python-ext deps deps-check lint check demo install clean help
+
+all: module lib tests tools python-ext
 
 help:
 	@echo 'make              kipc.ko (against KDIR=$(KDIR)), libipc, tests, tools'
@@ -93,6 +95,18 @@ tools: $(TOOLS)
 $(BUILD)/tools/%: tools/%.c $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(KIPC_CFLAGS) -o $@ $< $(LIB_A)
+
+# --- Python extension: kipc._speedups ---------------------------------------
+# Found by python/kipc/_lib.py in the build tree. It calls the libipc that
+# kipc loads with ctypes (through bind()), so it links no copy of its own.
+PY_EXT := $(BUILD)/python/kipc/_speedups$(shell $(PY_CONFIG) --extension-suffix 2>/dev/null)
+
+python-ext: $(PY_EXT)
+
+$(PY_EXT): python/kipc/_speedups.c $(LIB_HDRS) | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(KIPC_CFLAGS) $(shell $(PY_CONFIG) --includes 2>/dev/null) -fPIC -shared \
+		-fvisibility=hidden -o $@ $<
 
 # --- lint --------------------------------------------------------------------
 KERNEL_SRCS := $(wildcard driver/*.c driver/*.h include/kipc/*.h) include/uapi/linux/kipc.h

@@ -9,6 +9,14 @@ Search order for the library (the first that exists is loaded):
 3. the build tree, ``build/lib/libipc.so.0`` of the repository that holds
    this package (``python/kipc/`` -> ``build/lib/``), i.e. after ``make``;
 4. the system loader (``libipc.so.0`` from ``make install``).
+
+The C extension ``kipc._speedups`` (optional; :data:`speedups`) gives
+kipc.synchronize's hot paths a call without ctypes. It is looked for as
+``kipc._speedups`` (beside this file, e.g. in a wheel), then in the build
+tree, ``build/python/kipc/_speedups<EXT_SUFFIX>`` (``make``). It links no
+libipc of its own: :func:`_load_speedups` hands it the addresses of the
+functions of the libipc loaded above. ``KIPC_NO_SPEEDUPS=1`` (any
+non-empty value but ``0``) leaves it unused: the pure ctypes path.
 """
 
 from __future__ import annotations
@@ -213,6 +221,43 @@ kipc_cond_notify_all = _declare("kipc_cond_notify_all", _int, _vp, _vp)
 if kipc_lib_major() != LIB_MAJOR:
     raise ImportError(f"kipc: {path} is libipc {kipc_lib_major()}.x; "
                       f"this package needs {LIB_MAJOR}.x", name="kipc")
+
+
+
+def _load_speedups():
+    """kipc._speedups bound to :data:`lib`, or None (not built, or
+    disabled by $KIPC_NO_SPEEDUPS)."""
+    if os.environ.get("KIPC_NO_SPEEDUPS", "") not in ("", "0"):
+        return None
+    import importlib.machinery
+    import importlib.util
+    import sys
+    name = __name__.rpartition(".")[0] + "._speedups"
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:
+        spec = None
+    if spec is None:
+        here = Path(__file__).resolve().parent
+        built = here.parent.parent / "build" / "python" / "kipc"
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            so = built / ("_speedups" + suffix)
+            if so.exists():
+                loader = importlib.machinery.ExtensionFileLoader(name, str(so))
+                spec = importlib.util.spec_from_file_location(
+                    name, str(so), loader=loader)
+                break
+        else:
+            return None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    sys.modules[name] = mod
+    mod.bind(*(ctypes.cast(getattr(lib, n), ctypes.c_void_p).value
+               for n in mod.NAMES))
+    return mod
+
+
+speedups = _load_speedups()
 
 _dev_lock = threading.Lock()
 _features: Optional[int] = None

@@ -6,6 +6,11 @@ multiprocessing's API. Each is an anonymous kipc object (its own
 descriptor and one mapped page); uncontended operations make no system
 call, blocking ones sleep in the kernel with the GIL released.
 
+The hot paths (Lock/RLock acquire and release, Semaphore acquire and
+release, Event set and is_set) go through the C extension kipc._speedups
+when it is built (kipc._lib.speedups), else through ctypes; both give the
+same results and exceptions. KIPC_NO_SPEEDUPS=1 forces ctypes.
+
 Passing to children is as in multiprocessing: by fork inheritance, or as
 Process arguments while a spawn/forkserver child is started (the descriptor
 goes through multiprocessing.reduction.DupFd); pickling them at any other
@@ -24,16 +29,22 @@ import errno
 import os
 import threading
 import warnings
+import weakref
 from multiprocessing import context as _mpctx
 from multiprocessing import reduction, util
 from typing import Optional
 
 from . import _lib
 from ._errors import check, error
-from ._util import NOWAIT, call, deadline
+from ._util import NO_DEADLINE, NOWAIT, call, deadline
 
 __all__ = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event",
            "Condition", "Barrier", "OwnerDeadWarning"]
+
+
+#: kipc._speedups when in use, else None (the ctypes path).
+SPEEDUPS = _lib.speedups
+_sp = SPEEDUPS
 
 
 class OwnerDeadWarning(RuntimeWarning):
@@ -55,6 +66,7 @@ class _SyncObject:
 
     def _set_handle(self, h: ctypes.c_void_p) -> None:
         self._h = h
+        self._hv = h.value  # the address, for kipc._speedups
         self._close = util.Finalize(self, _lib.kipc_sync_close, (h,))
 
     def _fd(self) -> int:
@@ -101,6 +113,23 @@ class _LockBase(_SyncObject):
     def _fn(self, op):
         return getattr(_lib, f"kipc_{self._kind}_{op}")
 
+    if _sp is not None:
+        def _set_handle(self, h: ctypes.c_void_p) -> None:
+            # acquire and release as C methods on the instance (no Python
+            # frame on the uncontended path). Their callbacks reach the
+            # lock through a weak reference (no reference cycle), and the
+            # handle lives as long as they do: the finalizer is keyed on
+            # the LockOps, which only the methods and this object hold.
+            self._h = h
+            self._hv = h.value
+            ref, cls = weakref.ref(self), type(self)
+            ops = _sp.LockOps(
+                self._hv, self._kind == "rlock", deadline,
+                lambda ret: cls._acquire_failed(ref(), ret),
+                lambda ret: cls._release_failed(ref(), ret))
+            self._close = util.Finalize(ops, _lib.kipc_sync_close, (h,))
+            self.acquire, self.release = ops.acquire, ops.release
+
     def acquire(self, block: bool = True, timeout: Optional[float] = None) -> bool:
         if not block:
             ret = self._fn("try_acquire")(self._h)
@@ -112,6 +141,9 @@ class _LockBase(_SyncObject):
                 ret = call(self._fn("acquire"), self._h, dl)
         if ret == 0:
             return True
+        return self._acquire_failed(ret)
+
+    def _acquire_failed(self, ret: int) -> bool:
         if ret in (-errno.EAGAIN, -errno.ETIMEDOUT, -errno.EBUSY):
             return False
         if ret == -errno.EOWNERDEAD:
@@ -124,6 +156,23 @@ class _LockBase(_SyncObject):
 
     def release(self) -> None:
         ret = self._fn("release")(self._h)
+        if ret:
+            self._release_failed(ret)
+
+    if _sp is not None:
+        def acquire(self, block: bool = True,  # noqa: F811
+                    timeout: Optional[float] = None) -> bool:
+            ret = self._sp_acquire(
+                self._hv, NO_DEADLINE if block and timeout is None
+                else deadline(block, timeout))
+            return True if ret == 0 else self._acquire_failed(ret)
+
+        def release(self) -> None:  # noqa: F811
+            ret = self._sp_release(self._hv)
+            if ret:
+                self._release_failed(ret)
+
+    def _release_failed(self, ret: int) -> None:
         if ret == -errno.EPERM:
             self._release_error()
         check(ret)
@@ -144,6 +193,8 @@ class Lock(_LockBase):
     """multiprocessing.Lock: not recursive; any process may release it."""
     _kind = "lock"
     _create = _lib.kipc_lock_create
+    if _sp is not None:
+        _sp_acquire, _sp_release = _sp.lock_acquire, _sp.lock_release
 
     def _release_error(self):
         raise ValueError("semaphore or lock released too many times")
@@ -153,6 +204,8 @@ class RLock(_LockBase):
     """multiprocessing.RLock: recursive, owned by one thread of a process."""
     _kind = "rlock"
     _create = _lib.kipc_rlock_create
+    if _sp is not None:
+        _sp_acquire, _sp_release = _sp.rlock_acquire, _sp.rlock_release
 
     def _release_error(self):
         raise AssertionError("attempt to release recursive lock not owned "
@@ -200,13 +253,19 @@ class Semaphore(_SyncObject):
             ret = call(_lib.kipc_sem_acquire, self._h, dl)
         if ret == 0:
             return True
+        return self._acquire_failed(ret)
+
+    def _acquire_failed(self, ret: int) -> bool:
         if ret in (-errno.EAGAIN, -errno.ETIMEDOUT):
             return False
         raise error(ret, what=f"{type(self).__name__}.acquire")
 
     def _acquire_deadline(self, dl: int) -> bool:
-        ret = call(_lib.kipc_sem_acquire, self._h, dl) if dl != NOWAIT \
-            else _lib.kipc_sem_try_acquire(self._h)
+        if _sp is not None:
+            ret = _sp.sem_acquire(self._hv, dl)
+        else:
+            ret = call(_lib.kipc_sem_acquire, self._h, dl) if dl != NOWAIT \
+                else _lib.kipc_sem_try_acquire(self._h)
         if ret in (-errno.EAGAIN, -errno.ETIMEDOUT):
             return False
         check(ret)
@@ -214,6 +273,24 @@ class Semaphore(_SyncObject):
 
     def release(self, n: int = 1) -> None:
         ret = _lib.kipc_sem_release(self._h, n)
+        if ret:
+            self._release_failed(ret)
+
+    if _sp is not None:
+        def acquire(self, block: bool = True,  # noqa: F811
+                    timeout: Optional[float] = None) -> bool:
+            ret = _sp.sem_acquire(
+                self._hv, NO_DEADLINE if block and timeout is None
+                else deadline(block, timeout))
+            return True if ret == 0 else self._acquire_failed(ret)
+
+        def release(self, n: int = 1) -> None:  # noqa: F811
+            # & as ctypes' c_uint32 conversion, so both paths agree
+            ret = _sp.sem_release(self._hv, n & 0xFFFFFFFF)
+            if ret:
+                self._release_failed(ret)
+
+    def _release_failed(self, ret: int) -> None:
         if ret == -errno.EOVERFLOW:
             raise ValueError("semaphore or lock released too many times")
         check(ret)
@@ -270,6 +347,13 @@ class Event(_SyncObject):
 
     def set(self) -> None:
         check(_lib.kipc_event_set(self._h))
+
+    if _sp is not None:
+        def is_set(self) -> bool:  # noqa: F811
+            return check(_sp.event_is_set(self._hv)) == 1
+
+        def set(self) -> None:  # noqa: F811
+            check(_sp.event_set(self._hv))
 
     def clear(self) -> None:
         check(_lib.kipc_event_clear(self._h))
