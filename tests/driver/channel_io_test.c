@@ -3,11 +3,10 @@
  * Channels through file operations: read(2)/write(2) of one message each,
  * O_NONBLOCK, faults that must not lose a message, poll and epoll woken by
  * userspace puts and gets, and io_uring READ, WRITE and POLL_ADD completing
- * asynchronously (liburing, loaded at run time).
+ * asynchronously (liburing).
  */
 
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -19,51 +18,6 @@
 #include <libipc.h>
 #include "kipc_test.h"
 #include "kselftest_harness.h"
-
-/*
- * The test binaries link only libipc, so liburing's few out-of-line
- * functions are forwarded to liburing.so.2, opened at run time.
- */
-static void *uring_sym(const char *name)
-{
-	static void *lib;
-
-	if (!lib)
-		lib = dlopen("liburing.so.2", RTLD_NOW | RTLD_LOCAL);
-	return lib ? dlsym(lib, name) : NULL;
-}
-
-int io_uring_queue_init(unsigned int entries, struct io_uring *ring,
-			unsigned int flags)
-{
-	int (*fn)(unsigned int, struct io_uring *, unsigned int) =
-		uring_sym("io_uring_queue_init");
-
-	return fn ? fn(entries, ring, flags) : -ENOSYS;
-}
-
-void io_uring_queue_exit(struct io_uring *ring)
-{
-	void (*fn)(struct io_uring *) = uring_sym("io_uring_queue_exit");
-
-	fn(ring);
-}
-
-int io_uring_submit(struct io_uring *ring)
-{
-	int (*fn)(struct io_uring *) = uring_sym("io_uring_submit");
-
-	return fn(ring);
-}
-
-int __io_uring_get_cqe(struct io_uring *ring, struct io_uring_cqe **cqe_ptr,
-		       unsigned int submit, unsigned int wait_nr, sigset_t *sigmask)
-{
-	int (*fn)(struct io_uring *, struct io_uring_cqe **, unsigned int,
-		  unsigned int, sigset_t *) = uring_sym("__io_uring_get_cqe");
-
-	return fn(ring, cqe_ptr, submit, wait_nr, sigmask);
-}
 
 static int waiters(struct kipc_channel *ch, bool get)
 {
@@ -251,16 +205,6 @@ static int uring_wait(struct io_uring *ring, int ms, int *res, __u64 *data)
 	return 0;
 }
 
-/* Declared by liburing.h, defined there out of line: forward it too. */
-int io_uring_wait_cqe_timeout(struct io_uring *ring, struct io_uring_cqe **cqe,
-			      struct __kernel_timespec *ts)
-{
-	int (*fn)(struct io_uring *, struct io_uring_cqe **,
-		  struct __kernel_timespec *) = uring_sym("io_uring_wait_cqe_timeout");
-
-	return fn(ring, cqe, ts);
-}
-
 TEST_F(io, io_uring_read_write_poll)
 {
 	struct io_uring ring;
@@ -270,8 +214,6 @@ TEST_F(io, io_uring_read_write_poll)
 	int res, i;
 	pid_t pid;
 
-	if (!uring_sym("io_uring_queue_init"))
-		SKIP(return, "liburing.so.2 not found");
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, 0));
 
 	/* READ on an empty channel completes when a message arrives. */
