@@ -8,12 +8,15 @@
  * away. On 6.1 io_uring never cancels a command a driver keeps: every path
  * below ends in exactly one io_uring_cmd_done().
  *
- * Ownership: a pending command belongs to obj->uring.pending. Whoever takes
- * it off the list under obj->uring.lock (a kick, the deadline timer, the
- * monitor) owns it and hands it to the submitter's task with
+ * Ownership: a pending command is on obj->uring.pending with uc->listed
+ * set. Whoever clears uc->listed under obj->uring.lock (a kick, the
+ * deadline timer, the monitor) owns it. The flag, not the node, says so:
+ * a kick or the monitor moves what it takes to a private list and walks
+ * that list unlocked, where the timer must not take it a second time. The
+ * owner hands it to the submitter's task with
  * io_uring_cmd_complete_in_task(); there it is retried (kick) or completed
  * (timer, monitor). Only that task-context callback frees it, after
- * hrtimer_cancel(), so a timer racing with a kick finds it off the list and
+ * hrtimer_cancel(), so a timer racing with a kick finds it unlisted and
  * does nothing. io_uring holds the object's file until the command
  * completes, so the object outlives all of this.
  *
@@ -143,6 +146,7 @@ static int kipc_ucmd_park(struct kipc_ucmd *uc)
 			return -ETIMEDOUT;
 		}
 		if (gen == obj->uring.gen) {
+			uc->listed = true;
 			list_add_tail(&uc->node, &obj->uring.pending);
 			kipc_uring_monitor_arm(obj);
 			spin_unlock_irqrestore(&obj->uring.lock, flags);
@@ -180,7 +184,8 @@ static enum hrtimer_restart kipc_ucmd_deadline(struct hrtimer *timer)
 
 	spin_lock_irqsave(&obj->uring.lock, flags);
 	uc->expired = true;
-	if (!list_empty(&uc->node)) {
+	if (uc->listed) {
+		uc->listed = false;
 		list_del_init(&uc->node);
 		mine = true;
 	}
@@ -201,9 +206,12 @@ static void kipc_uring_monitor(struct work_struct *work)
 	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&obj->uring.lock, flags);
-	list_for_each_entry_safe(uc, next, &obj->uring.pending, node)
-		if (kipc_ucmd_orphaned(uc))
+	list_for_each_entry_safe(uc, next, &obj->uring.pending, node) {
+		if (kipc_ucmd_orphaned(uc)) {
+			uc->listed = false;
 			list_move_tail(&uc->node, &gone);
+		}
+	}
 	kipc_uring_monitor_arm(obj);
 	spin_unlock_irqrestore(&obj->uring.lock, flags);
 
@@ -229,6 +237,8 @@ void kipc_uring_kick(struct kipc_object *obj)
 		return;
 	spin_lock_irqsave(&obj->uring.lock, flags);
 	obj->uring.gen++;
+	list_for_each_entry(uc, &obj->uring.pending, node)
+		uc->listed = false;
 	list_splice_init(&obj->uring.pending, &woken);
 	spin_unlock_irqrestore(&obj->uring.lock, flags);
 
