@@ -44,6 +44,7 @@ DEFAULT_SLOT_SIZE = 4096
 _dumps = reduction.ForkingPickler.dumps
 _loads = reduction.ForkingPickler.loads
 _TIMEOUT = (-errno.EAGAIN, -errno.ETIMEDOUT)
+_GROW = 8       # buffer growth for a large message of unknown length
 
 
 class Channel:
@@ -122,16 +123,19 @@ class Channel:
         """bytes, or a negative errno."""
         h = self._enter()
         try:
-            buf = ctypes.create_string_buffer(self.slot_size)
-            n = call(_lib.kipc_channel_get, h, buf, self.slot_size, dl)
-            if n == -errno.EMSGSIZE and self.max_msg > self.slot_size:
-                # A large message (indirect record): take it with a buffer
-                # of the channel's maximum size; it is still queued.
-                buf = ctypes.create_string_buffer(self.max_msg)
-                n = call(_lib.kipc_channel_get, h, buf, self.max_msg, dl)
+            size = self.slot_size
+            buf = ctypes.create_string_buffer(size)
+            n = call(_lib.kipc_channel_get, h, buf, size, dl)
+            while n == -errno.EMSGSIZE and size < self.max_msg:
+                # A large message (indirect record), still queued: retry
+                # with a larger buffer. Growing by 8 keeps the retries few
+                # without zeroing max_msg (64 MiB) bytes for every message.
+                size = min(size * _GROW, self.max_msg)
+                buf = ctypes.create_string_buffer(size)
+                n = call(_lib.kipc_channel_get, h, buf, size, dl)
             if n < 0:
                 return n
-            return buf.raw[:n]
+            return ctypes.string_at(buf, n)
         finally:
             self._leave()
 

@@ -109,6 +109,19 @@ def test_message_larger_than_max_msg():
         kipc.Queue(capacity=3)
 
 
+def test_large_messages_of_every_size_class():
+    # get() grows its buffer for a large message; sizes around each step
+    q = kipc.Queue(slot_size=512)
+    if q._ch.max_msg <= 512:
+        pytest.fail("the driver does not take large messages")
+    sizes = [450, 600, 4096, 4200, 32768, 33000, 262144, 263000, 2100000]
+    for n in sizes:
+        q.put(bytes([n % 251]) * n)
+    for n in sizes:
+        assert q.get(timeout=30) == bytes([n % 251]) * n
+    assert q.empty()
+
+
 def test_put_many_get_many():
     q = kipc.Queue(8)
     q.put_many(range(5))
