@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * kipc._speedups: the hot paths of kipc.synchronize without ctypes.
+ * kipc._speedups: the hot paths of kipc.synchronize and of the queues'
+ * channels without ctypes.
  *
  * This module does not link libipc. kipc._lib loads libipc once, with
  * ctypes, and hands bind() the addresses of the functions below; every call
@@ -28,6 +29,8 @@
 typedef int (*sync_fn)(struct kipc_sync *);
 typedef int (*sync_wait_fn)(struct kipc_sync *, __u64);
 typedef int (*sync_n_fn)(struct kipc_sync *, __u32);
+typedef int (*chan_put_fn)(struct kipc_channel *, const void *, size_t, __u64);
+typedef ssize_t (*chan_get_fn)(struct kipc_channel *, void *, size_t, __u64);
 
 /* The order of NAMES and of bind()'s arguments. */
 static const char *const names[] = {
@@ -35,6 +38,7 @@ static const char *const names[] = {
 	"kipc_rlock_acquire", "kipc_rlock_try_acquire", "kipc_rlock_release",
 	"kipc_sem_acquire", "kipc_sem_try_acquire", "kipc_sem_release",
 	"kipc_event_set", "kipc_event_is_set",
+	"kipc_channel_put", "kipc_channel_get",
 };
 #define NFUNCS (sizeof(names) / sizeof(names[0]))
 
@@ -50,6 +54,8 @@ static struct {
 	sync_n_fn sem_release;
 	sync_fn event_set;
 	sync_fn event_is_set;
+	chan_put_fn chan_put;
+	chan_get_fn chan_get;
 } fn;
 
 static int bound;
@@ -89,6 +95,8 @@ static PyObject *sp_bind(PyObject *self, PyObject *const *args,
 	TAKE(sem_release);
 	TAKE(event_set);
 	TAKE(event_is_set);
+	TAKE(chan_put);
+	TAKE(chan_get);
 #undef TAKE
 	bound = 1;
 	Py_RETURN_NONE;
@@ -192,6 +200,119 @@ SIMPLE(lock_release, lock_release)
 SIMPLE(rlock_release, rlock_release)
 SIMPLE(event_set, event_set)
 SIMPLE(event_is_set, event_is_set)
+
+/* Channel handles are struct kipc_channel pointers, as integers. */
+static int get_channel(PyObject *arg, struct kipc_channel **out)
+{
+	*out = PyLong_AsVoidPtr(arg);
+	if (*out)
+		return 0;
+	if (!PyErr_Occurred())
+		PyErr_SetString(PyExc_ValueError, "kipc: NULL channel handle");
+	return -1;
+}
+
+/* channel_put(handle, data, deadline_ns) -> int */
+static PyObject *sp_channel_put(PyObject *self, PyObject *const *args,
+				Py_ssize_t nargs)
+{
+	struct kipc_channel *ch;
+	Py_buffer view;
+	__u64 dl;
+	int ret;
+
+	(void)self;
+	if (nargs_bad("channel_put", nargs, 3) || not_bound() ||
+	    get_channel(args[0], &ch) || get_u64(args[2], &dl))
+		return NULL;
+	if (PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE))
+		return NULL;
+	ret = fn.chan_put(ch, view.buf, view.len, KIPC_NOWAIT);
+	while (ret == -EAGAIN && dl != KIPC_NOWAIT) {
+		Py_BEGIN_ALLOW_THREADS
+		ret = fn.chan_put(ch, view.buf, view.len, dl);
+		Py_END_ALLOW_THREADS
+		if (ret != -EINTR)
+			break;
+		if (PyErr_CheckSignals()) {
+			PyBuffer_Release(&view);
+			return NULL;
+		}
+		ret = -EAGAIN;
+	}
+	PyBuffer_Release(&view);
+	return PyLong_FromLong(ret);
+}
+
+/* channel_get_into() result: a Python exception is set. */
+#define PYERR	PY_SSIZE_T_MIN
+
+/* One get into a new bytes object of @size: its result, *out on success. */
+static ssize_t channel_get_into(struct kipc_channel *ch, Py_ssize_t size,
+				__u64 dl, PyObject **out)
+{
+	PyObject *b = PyBytes_FromStringAndSize(NULL, size);
+	ssize_t n;
+
+	if (!b)
+		return PYERR;
+	n = fn.chan_get(ch, PyBytes_AS_STRING(b), size, KIPC_NOWAIT);
+	while (n == -EAGAIN && dl != KIPC_NOWAIT) {
+		Py_BEGIN_ALLOW_THREADS
+		n = fn.chan_get(ch, PyBytes_AS_STRING(b), size, dl);
+		Py_END_ALLOW_THREADS
+		if (n != -EINTR)
+			break;
+		if (PyErr_CheckSignals()) {
+			Py_DECREF(b);
+			return PYERR;
+		}
+		n = -EAGAIN;
+	}
+	if (n < 0) {
+		Py_DECREF(b);
+		return n;
+	}
+	if (n != size && _PyBytes_Resize(&b, n))
+		return PYERR;
+	*out = b;
+	return n;
+}
+
+/*
+ * channel_get(handle, slot_size, max_msg, deadline_ns) -> bytes or int.
+ * A message larger than a slot is retried with a buffer grown by 8 up to
+ * max_msg, as kipc.queues.Channel.get does on the ctypes path.
+ */
+static PyObject *sp_channel_get(PyObject *self, PyObject *const *args,
+				Py_ssize_t nargs)
+{
+	struct kipc_channel *ch;
+	PyObject *out = NULL;
+	__u64 dl, slot, max;
+	Py_ssize_t size;
+	ssize_t n;
+
+	(void)self;
+	if (nargs_bad("channel_get", nargs, 4) || not_bound() ||
+	    get_channel(args[0], &ch) || get_u64(args[1], &slot) ||
+	    get_u64(args[2], &max) || get_u64(args[3], &dl))
+		return NULL;
+	if (!slot || slot > max || max > PY_SSIZE_T_MAX) {
+		PyErr_SetString(PyExc_ValueError, "channel_get: bad sizes");
+		return NULL;
+	}
+	size = (Py_ssize_t)slot;
+	for (;;) {
+		n = channel_get_into(ch, size, dl, &out);
+		if (n != -EMSGSIZE || (__u64)size >= max)
+			break;
+		size = (__u64)size > max / 8 ? (Py_ssize_t)max : size * 8;
+	}
+	if (n == PYERR)
+		return NULL;
+	return out ? out : PyLong_FromSsize_t(n);
+}
 
 static PyObject *sp_sem_release(PyObject *self, PyObject *const *args,
 				Py_ssize_t nargs)
@@ -427,6 +548,9 @@ static PyMethodDef methods[] = {
 	FAST(sem_release, "sem_release(handle, n) -> int"),
 	FAST(event_set, "event_set(handle) -> int"),
 	FAST(event_is_set, "event_is_set(handle) -> int"),
+	FAST(channel_put, "channel_put(handle, data, deadline_ns) -> int"),
+	FAST(channel_get, "channel_get(handle, slot_size, max_msg, "
+			  "deadline_ns) -> bytes or int"),
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -45,6 +45,7 @@ _dumps = reduction.ForkingPickler.dumps
 _loads = reduction.ForkingPickler.loads
 _TIMEOUT = (-errno.EAGAIN, -errno.ETIMEDOUT)
 _GROW = 8       # buffer growth for a large message of unknown length
+_sp = _lib.speedups     # the C fast paths, or None (ctypes only)
 
 
 class Channel:
@@ -63,6 +64,7 @@ class Channel:
             os.close(fd)
             check(ret)
         self._h = h
+        self._hv = h.value      # the address, for kipc._speedups
         self.capacity = capacity
         self.slot_size = _lib.kipc_channel_slot_size(h)
         self.max_msg = _lib.kipc_channel_max_msg(h)
@@ -115,6 +117,8 @@ class Channel:
     def put(self, data: bytes, dl: int) -> int:
         h = self._enter()
         try:
+            if _sp is not None:
+                return _sp.channel_put(self._hv, data, dl)
             return call(_lib.kipc_channel_put, h, data, len(data), dl)
         finally:
             self._leave()
@@ -123,6 +127,9 @@ class Channel:
         """bytes, or a negative errno."""
         h = self._enter()
         try:
+            if _sp is not None:
+                return _sp.channel_get(self._hv, self.slot_size,
+                                       max(self.max_msg, self.slot_size), dl)
             size = self.slot_size
             buf = ctypes.create_string_buffer(size)
             n = call(_lib.kipc_channel_get, h, buf, size, dl)

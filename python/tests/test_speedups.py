@@ -10,7 +10,11 @@ import sys
 import sysconfig
 
 import kipc
-from kipc import _lib, synchronize
+import errno
+
+import pytest
+
+from kipc import _lib, queues, synchronize
 
 PYDIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILT = os.path.join(os.path.dirname(PYDIR), "build", "python", "kipc",
@@ -33,10 +37,12 @@ def test_in_use_as_expected():
     assert os.path.exists(BUILT), f"{BUILT}: run make"
     if DISABLED:
         assert _lib.speedups is None and synchronize.SPEEDUPS is None
+        assert queues._sp is None
         assert not hasattr(kipc.Lock, "_sp_acquire")
     else:
         assert synchronize.SPEEDUPS is _lib.speedups is not None
         assert os.path.samefile(_lib.speedups.__file__, BUILT)
+        assert queues._sp is _lib.speedups
         assert kipc.Lock._sp_acquire is _lib.speedups.lock_acquire
         assert kipc.RLock._sp_release is _lib.speedups.rlock_release
         lock = kipc.RLock()
@@ -85,3 +91,29 @@ def test_method_outlives_lock():
     assert not acquire(True, 0.01)
     assert not acquire(timeout=0)
     del acquire
+
+
+def test_channel_calls():
+    if DISABLED:
+        return
+    sp = _lib.speedups
+    ch = queues.Channel(4, 64)
+    try:
+        assert sp.channel_get(ch._hv, 64, ch.max_msg, _lib.KIPC_NOWAIT) == -errno.EAGAIN
+        assert sp.channel_put(ch._hv, b"", _lib.KIPC_NOWAIT) == 0
+        assert sp.channel_put(ch._hv, memoryview(b"abc"), _lib.KIPC_NOWAIT) == 0
+        big = bytes(range(256)) * 40        # larger than a slot
+        assert sp.channel_put(ch._hv, big, _lib.KIPC_NOWAIT) == 0
+        assert sp.channel_get(ch._hv, 64, ch.max_msg, _lib.KIPC_NOWAIT) == b""
+        assert sp.channel_get(ch._hv, 64, ch.max_msg, _lib.KIPC_NOWAIT) == b"abc"
+        # a buffer that may not grow: the message stays queued
+        assert sp.channel_get(ch._hv, 64, 64, _lib.KIPC_NOWAIT) == -errno.EMSGSIZE
+        assert sp.channel_get(ch._hv, 64, ch.max_msg, _lib.KIPC_NOWAIT) == big
+        with pytest.raises(ValueError):
+            sp.channel_get(ch._hv, 0, 64, _lib.KIPC_NOWAIT)
+        with pytest.raises(ValueError):
+            sp.channel_put(0, b"x", _lib.KIPC_NOWAIT)
+        with pytest.raises(TypeError):
+            sp.channel_put(ch._hv, "text", _lib.KIPC_NOWAIT)
+    finally:
+        ch.close()
