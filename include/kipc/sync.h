@@ -1209,9 +1209,14 @@ static inline int kipc_barrier_recover(struct kipc_barrier *b, __u32 parties,
 		}
 		if (s & (KIPC_BARRIER_BROKEN | KIPC_BARRIER_FROZEN))
 			break;
-		if (!killed && (!(s & KIPC_BARRIER_COUNT) ||
-				!kipc_barrier_noted(b, kipc_barrier_gen(s), dead)))
-			break;
+		if (!killed) {
+			if (!(s & KIPC_BARRIER_COUNT))
+				break;
+			/* An arrival's record precedes its count. */
+			kipc_mb();
+			if (!kipc_barrier_noted(b, kipc_barrier_gen(s), dead))
+				break;
+		}
 		old = kipc_cmpxchg(&b->state, s, s | KIPC_BARRIER_BROKEN);
 		if (old == s) {
 			changed = 1;
