@@ -88,6 +88,9 @@ struct kipc_uring {
  *               that changed the shared state (every sleeper and watcher is
  *               then woken to re-check). Runs with the mapping's mmap_lock
  *               held: must not sleep on user memory.
+ * @depart:      instead of @detach, for a type that must also know whether
+ *               the mapping's process was @killed (a fatal signal) rather
+ *               than left (munmap, exec, normal exit); see kipc_vma_killed()
  * @poll, @read_iter, @write_iter, @ioctl, @show_fdinfo: optional; @ioctl
  *               returns -ENOTTY for commands it does not know
  * @uring_try:   optional: run io_uring command @uc once without sleeping
@@ -106,6 +109,7 @@ struct kipc_type {
 	int (*init)(struct kipc_object *obj);
 	void (*destroy)(struct kipc_object *obj);
 	bool (*detach)(struct kipc_object *obj, u16 id);
+	bool (*depart)(struct kipc_object *obj, u16 id, bool killed);
 	__poll_t (*poll)(struct kipc_object *obj, struct file *file,
 			 struct poll_table_struct *pt);
 	ssize_t (*read_iter)(struct kiocb *iocb, struct iov_iter *to);

@@ -14,6 +14,7 @@
  */
 
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
@@ -43,6 +44,34 @@ static void kipc_vm_open(struct vm_area_struct *vma)
 	atomic_inc(&obj->mappings);
 }
 
+/*
+ * Does @vma go away because its process was killed (a fatal signal, an
+ * oops) rather than left it (munmap, mmap over it, exec, exit)? Only the
+ * task tearing the address space down can tell: a dying process's last
+ * thread (PF_EXITING, ->mm already cleared by exit_mm(); ->active_mm says
+ * nothing, it is borrowed once the task was switched out), whose group
+ * exit code - or its own, for a last thread that ended alone - holds the
+ * signal. If a live task dropped the last reference to the address
+ * space (it had borrowed the mm, e.g. through /proc), how the process
+ * ended is unknown: say killed, since a needless break is safe and a
+ * missed one hangs the others.
+ */
+static bool kipc_vma_killed(struct vm_area_struct *vma)
+{
+	struct task_struct *tsk = current;
+	struct signal_struct *sig = tsk->signal;
+
+	if ((tsk->flags & PF_EXITING) && !tsk->mm) {
+		if ((READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT) &&
+		    (READ_ONCE(sig->group_exit_code) & 0x7f))
+			return true;
+		return tsk->exit_code & 0x7f;
+	}
+	if (tsk->mm == vma->vm_mm || tsk->in_execve)
+		return false;
+	return true;
+}
+
 static void kipc_vm_close(struct vm_area_struct *vma)
 {
 	struct kipc_object *obj = vma->vm_file->private_data;
@@ -50,7 +79,10 @@ static void kipc_vm_close(struct vm_area_struct *vma)
 	bool repaired = false;
 
 	if (id != KIPC_ID_NONE) {
-		if (obj->type->detach)
+		if (obj->type->depart)
+			repaired = obj->type->depart(obj, id,
+						     kipc_vma_killed(vma));
+		else if (obj->type->detach)
 			repaired = obj->type->detach(obj, id);
 		ida_free(&obj->ids, id);
 	}

@@ -13,8 +13,8 @@
  *   memory) and passed to every sync.h call; the copies in shared memory
  *   are never read;
  * - recovery when a mapping goes away (->detach): a dead holder's lock
- *   becomes free with KIPC_LOCK_DIED, a dead party breaks a barrier it was
- *   awaited at, a dead condition waiter's slot is cancelled;
+ *   becomes free with KIPC_LOCK_DIED, a killed process or a departing
+ *   arrival breaks a barrier, a dead condition waiter's slot is cancelled;
  * - readiness for poll, select, epoll and io_uring, and read(2)/write(2)
  *   on a semaphore (acquire one unit, release n; eventfd-semaphore style).
  *
@@ -440,12 +440,13 @@ static int kipc_barrier_init_obj(struct kipc_object *obj)
 	return kipc_barrier_init(obj->mem, kipc_sync_parties(obj));
 }
 
-static bool kipc_barrier_detach(struct kipc_object *obj, u16 id)
+static bool kipc_barrier_depart(struct kipc_object *obj, u16 id, bool killed)
 {
 	struct kipc_sync_wake wk;
 	int ret;
 
-	ret = kipc_barrier_recover(obj->mem, kipc_sync_parties(obj), id, &wk);
+	ret = kipc_barrier_recover(obj->mem, kipc_sync_parties(obj), id,
+				   killed, &wk);
 	return ret || wk.nr;
 }
 
@@ -467,7 +468,7 @@ const struct kipc_type kipc_barrier_type = {
 	.type		= KIPC_TYPE_BARRIER,
 	.prepare	= kipc_barrier_prepare,
 	.init		= kipc_barrier_init_obj,
-	.detach		= kipc_barrier_detach,
+	.depart		= kipc_barrier_depart,
 	.show_fdinfo	= kipc_barrier_show_fdinfo,
 };
 

@@ -263,10 +263,11 @@ int kipc_event_wait(struct kipc_sync *e, __u64 deadline_ns);
 /*
  * Barrier (threading.Barrier): wait returns the arrival index
  * 0..parties-1, or -EPIPE when the barrier is or becomes broken (abort,
- * reset while waiting, a waiting party's process died). A wait that times
- * out breaks the barrier and returns -ETIMEDOUT. reset: back to the empty,
- * unbroken state; current waiters get -EPIPE. broken: 1 or 0. waiting:
- * parties waiting now.
+ * reset while waiting, a process that had it mapped was killed, a waiting
+ * arrival's mapping went away: Documentation/sync.rst), or -ENOSPC if this
+ * mapping got no owner id. A wait that times out breaks the barrier and
+ * returns -ETIMEDOUT. reset: back to the empty, unbroken state; current
+ * waiters get -EPIPE. broken: 1 or 0. waiting: parties waiting now.
  */
 int kipc_barrier_create(struct kipc_sync **out, const char *name,
 			__u32 parties, __u32 flags, mode_t mode);

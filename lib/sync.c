@@ -545,10 +545,17 @@ int kipc_barrier_wait(struct kipc_sync *b, __u64 deadline_ns)
 	struct kipc__sw w;
 	struct kipc__sk wk;
 	__u32 index = 0;
-	int ret = check(b, KIPC_TYPE_BARRIER);
+	int ret = check(b, KIPC_TYPE_BARRIER), me;
 
+	if (ret)
+		return ret;
+	/* Arrivals are recorded by owner id: see kipc_barrier_recover(). */
+	me = my_id(b);
+	if (me < 0)
+		return me;
 	while (!ret) {
-		ret = kipc__barrier_try(b->mem, b->param, &ticket, &index, &w, &wk);
+		ret = kipc__barrier_try(b->mem, b->param, me, &ticket, &index,
+					&w, &wk);
 		if (ret == 0) {
 			ret = do_wake(b, &wk);
 			return ret ? ret : (int)index;
@@ -559,8 +566,8 @@ int kipc_barrier_wait(struct kipc_sync *b, __u64 deadline_ns)
 	}
 	if (ret == -ETIMEDOUT) {
 		/* As threading.Barrier: a timeout breaks the barrier... */
-		if (!kipc__barrier_try(b->mem, b->param, &ticket, &index, NULL,
-				       &wk))
+		if (!kipc__barrier_try(b->mem, b->param, me, &ticket, &index,
+				       NULL, &wk))
 			return do_wake(b, &wk) ?: (int)index;
 		if (!kipc__barrier_break(b->mem, b->param, &wk))
 			do_wake(b, &wk);

@@ -44,8 +44,8 @@ int kipc__event_lower(void *m);
 int kipc__event_get(void *m);
 int kipc__event_try(void *m, __u64 *ticket, struct kipc__sw *w);
 
-int kipc__barrier_try(void *m, __u32 parties, __u64 *ticket, __u32 *index,
-		      struct kipc__sw *w, struct kipc__sk *wk);
+int kipc__barrier_try(void *m, __u32 parties, __u32 me, __u64 *ticket,
+		      __u32 *index, struct kipc__sw *w, struct kipc__sk *wk);
 int kipc__barrier_break(void *m, __u32 parties, struct kipc__sk *wk);
 int kipc__barrier_restart(void *m, __u32 parties, __u32 me,
 			  struct kipc__sw *w, struct kipc__sk *wk);

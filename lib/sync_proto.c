@@ -103,10 +103,11 @@ int kipc__event_try(void *m, __u64 *ticket, struct kipc__sw *w)
 	return kipc_event_try_wait(m, ticket, SW(w));
 }
 
-int kipc__barrier_try(void *m, __u32 parties, __u64 *ticket, __u32 *index,
-		      struct kipc__sw *w, struct kipc__sk *wk)
+int kipc__barrier_try(void *m, __u32 parties, __u32 me, __u64 *ticket,
+		      __u32 *index, struct kipc__sw *w, struct kipc__sk *wk)
 {
-	return kipc_barrier_try_wait(m, parties, ticket, index, SW(w), SK(wk));
+	return kipc_barrier_try_wait(m, parties, me, ticket, index, SW(w),
+				     SK(wk));
 }
 
 int kipc__barrier_break(void *m, __u32 parties, struct kipc__sk *wk)

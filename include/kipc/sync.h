@@ -816,7 +816,8 @@ static inline int kipc_event_recover(struct kipc_event *e, __u32 dead,
  *
  *   bits  0..15  parties arrived in the current generation (< parties)
  *   bits 16..29  generation (wraps)
- *   bit  30      KIPC_BARRIER_BROKEN (abort(), or a death while waited on)
+ *   bit  30      KIPC_BARRIER_BROKEN (abort(), a timeout, or a departure
+ *                kipc_barrier_recover() could not leave the barrier alone)
  *   bit  31      KIPC_BARRIER_FROZEN (a reset() in progress; arrivals wait)
  *
  * @history bit (g % 32) is set when generation g ended by reset() rather
@@ -826,6 +827,21 @@ static inline int kipc_event_recover(struct kipc_event *e, __u32 dead,
  * bit g and clears the bits of the generations since @last_reset, which
  * all ended by their last arrival. @resetter holds the owner id of a
  * reset() in progress so that recovery can finish it.
+ *
+ * @seen records who is counted among the arrivals, so that the kernel can
+ * tell whether a mapping that goes away normally takes an arrival with it.
+ * Owner id i hashes to bucket i % 512: word (i / 16) % 32, bit i % 16. A
+ * word is
+ *
+ *   bits  0..15  buckets with an arrival in generation tag
+ *   bits 16..29  tag: the generation those arrivals belong to
+ *   bits 30..31  zero
+ *
+ * An arrival sets its bucket, tagged with the generation it arrives in,
+ * before the CAS that counts it; a word tagged with an older generation is
+ * started afresh, so nothing ever has to clear @seen. A set bit may be
+ * another id of the bucket or an arrival whose CAS then failed: false
+ * positives, which only make recovery break the barrier when it need not.
  */
 #define KIPC_BARRIER_COUNT		0x0000ffffU
 #define KIPC_BARRIER_GEN_SHIFT		16
@@ -833,6 +849,8 @@ static inline int kipc_event_recover(struct kipc_event *e, __u32 dead,
 #define KIPC_BARRIER_BROKEN		0x40000000U
 #define KIPC_BARRIER_FROZEN		0x80000000U
 #define KIPC_BARRIER_PARTIES_MAX	0xffffU
+#define KIPC_BARRIER_SEEN_WORDS		32
+#define KIPC_BARRIER_SEEN_BUCKETS	0x0000ffffU
 
 /**
  * struct kipc_barrier - barrier (threading.Barrier)
@@ -844,6 +862,8 @@ static inline int kipc_event_recover(struct kipc_event *e, __u32 dead,
  * @last_reset: the generation the last reset() ended
  * @parties:  the parties at creation; informative only, never trusted
  * @pad:      zero
+ * @seen:     hashed owner ids of the arrivals, per generation (above); on
+ *            their own cache lines, written once per arrival
  */
 struct kipc_barrier {
 	__u32 magic;
@@ -854,6 +874,7 @@ struct kipc_barrier {
 	__u32 last_reset;
 	__u32 parties;
 	__u32 pad[9];
+	__u32 seen[KIPC_BARRIER_SEEN_WORDS];
 };
 
 #define KIPC_BARRIER_SIZE	((__u32)sizeof(struct kipc_barrier))
@@ -870,6 +891,8 @@ static inline __u32 kipc_barrier_mkgen(__u32 g)
 
 static inline int kipc_barrier_init(struct kipc_barrier *b, __u32 parties)
 {
+	__u32 i;
+
 	if (!parties || parties > KIPC_BARRIER_PARTIES_MAX)
 		return -EINVAL;
 	kipc_store(&b->state, 0);
@@ -878,6 +901,8 @@ static inline int kipc_barrier_init(struct kipc_barrier *b, __u32 parties)
 	kipc_store(&b->history, 0);
 	kipc_store(&b->last_reset, KIPC_BARRIER_GEN_MASK);
 	kipc_store(&b->parties, parties);
+	for (i = 0; i < KIPC_BARRIER_SEEN_WORDS; i++)
+		kipc_store(&b->seen[i], 0);
 	kipc_store_release(&b->magic, KIPC_BARRIER_MAGIC);
 	return 0;
 }
@@ -900,16 +925,72 @@ static inline void kipc_barrier_wake(struct kipc_barrier *b,
 			       KIPC_SYNC_WAKE_ALL);
 }
 
+static inline __u32 *kipc_barrier_seen_word(struct kipc_barrier *b, __u32 id)
+{
+	return &b->seen[(id >> 4) % KIPC_BARRIER_SEEN_WORDS];
+}
+
+static inline __u32 kipc_barrier_seen_bit(__u32 id)
+{
+	return 1U << (id & 15);
+}
+
+/*
+ * Record that @id is about to arrive in generation @g. Gives up (a missing
+ * record only makes a normal departure of @id leave the barrier alone) if
+ * the word names a newer generation - our arrival's CAS will fail - or
+ * keeps changing.
+ */
+static inline void kipc_barrier_note(struct kipc_barrier *b, __u32 g,
+				     __u32 id)
+{
+	__u32 *p = kipc_barrier_seen_word(b, id);
+	__u32 bit = kipc_barrier_seen_bit(id);
+	__u32 v, nv, old, tag;
+	int i;
+
+	v = kipc_load(p);
+	for (i = 0; i < KIPC_SYNC_RETRIES; i++) {
+		tag = kipc_barrier_gen(v);
+		if (tag == g) {
+			if (v & bit)
+				return;
+			nv = (v & KIPC_BARRIER_SEEN_BUCKETS) | bit |
+			     kipc_barrier_mkgen(g);
+		} else if (((g - tag) & KIPC_BARRIER_GEN_MASK) <
+			   (KIPC_BARRIER_GEN_MASK + 1) / 2) {
+			nv = bit | kipc_barrier_mkgen(g);
+		} else {
+			return;
+		}
+		old = kipc_cmpxchg(p, v, nv);
+		if (old == v)
+			return;
+		v = old;
+	}
+}
+
+/* Is @id (maybe: buckets are shared) among the arrivals of generation @g? */
+static inline int kipc_barrier_noted(struct kipc_barrier *b, __u32 g,
+				     __u32 id)
+{
+	__u32 v = kipc_load(kipc_barrier_seen_word(b, id));
+
+	return kipc_barrier_gen(v) == g && (v & kipc_barrier_seen_bit(id));
+}
+
 /*
  * Wait at the barrier. *ticket starts as KIPC_SYNC_TICKET_INIT and is
- * passed back unchanged on every retry; the first call arrives. Returns 0
- * with *index the arrival index (0..parties-1; parties-1 released the
- * others), -EAGAIN (sleep as *w says), -EPIPE (broken or reset while
- * waiting; an arrival at a broken barrier fails at once), -EBADMSG.
+ * passed back unchanged on every retry; the first call arrives, as owner
+ * id @me (the caller's mapping). Returns 0 with *index the arrival index
+ * (0..parties-1; parties-1 released the others), -EAGAIN (sleep as *w
+ * says), -EPIPE (broken or reset while waiting; an arrival at a broken
+ * barrier fails at once; a waiter whose generation completed gets its
+ * index even if the barrier broke since), -EBADMSG, -EINVAL.
  */
 static inline int kipc_barrier_try_wait(struct kipc_barrier *b,
-					__u32 parties, __u64 *ticket,
-					__u32 *index,
+					__u32 parties, __u32 me,
+					__u64 *ticket, __u32 *index,
 					struct kipc_sync_wait *w,
 					struct kipc_sync_wake *wk)
 {
@@ -920,6 +1001,8 @@ static inline int kipc_barrier_try_wait(struct kipc_barrier *b,
 	ret = kipc_barrier_check(b, parties);
 	if (ret)
 		return ret;
+	if (!kipc_sync_id_valid(me))
+		return -EINVAL;
 	s = kipc_load_acquire(&b->state);
 	if (!(*ticket & KIPC_SYNC_TICKET_VALID)) {
 		for (i = 0; i < KIPC_SYNC_RETRIES; i++) {
@@ -940,6 +1023,7 @@ static inline int kipc_barrier_try_wait(struct kipc_barrier *b,
 					return 0;
 				}
 			} else {
+				kipc_barrier_note(b, g, me);
 				old = kipc_cmpxchg(&b->state, s, s + 1);
 				if (old == s) {
 					*ticket = KIPC_SYNC_TICKET_VALID |
@@ -1086,13 +1170,20 @@ static inline int kipc_barrier_reset(struct kipc_barrier *b, __u32 parties,
 }
 
 /*
- * After owner @dead died: finish a reset() it was running, and break the
- * barrier if any party is waiting (the dead one may be a party that will
- * never arrive; a barrier nobody waits at is left alone). Returns 1 if the
- * barrier was broken or a reset finished, 0 if nothing changed.
+ * After the mapping with owner id @dead went away: finish a reset() it was
+ * running, then break the barrier
+ * - if @killed (its process was killed, see kipc_vma_killed()): it may
+ *   have been a party that will now never arrive, whether or not anyone
+ *   waits yet;
+ * - otherwise (munmap, exec, normal exit) only if @dead is among the
+ *   current generation's arrivals: they can never be released correctly.
+ * A frozen barrier is left alone: the reset() under way comes after the
+ * departure. Returns 1 if the barrier was broken or a reset finished, 0 if
+ * nothing changed.
  */
 static inline int kipc_barrier_recover(struct kipc_barrier *b, __u32 parties,
-				       __u32 dead, struct kipc_sync_wake *wk)
+				       __u32 dead, int killed,
+				       struct kipc_sync_wake *wk)
 {
 	__u32 s, old;
 	int i, ret, changed = 0;
@@ -1116,9 +1207,16 @@ static inline int kipc_barrier_recover(struct kipc_barrier *b, __u32 parties,
 			ret = -EBADMSG;
 			break;
 		}
-		if (!(s & KIPC_BARRIER_COUNT) ||
-		    (s & (KIPC_BARRIER_BROKEN | KIPC_BARRIER_FROZEN)))
+		if (s & (KIPC_BARRIER_BROKEN | KIPC_BARRIER_FROZEN))
 			break;
+		if (!killed) {
+			if (!(s & KIPC_BARRIER_COUNT))
+				break;
+			/* An arrival's record precedes its count. */
+			kipc_mb();
+			if (!kipc_barrier_noted(b, kipc_barrier_gen(s), dead))
+				break;
+		}
 		old = kipc_cmpxchg(&b->state, s, s | KIPC_BARRIER_BROKEN);
 		if (old == s) {
 			changed = 1;

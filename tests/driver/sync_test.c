@@ -618,6 +618,56 @@ TEST_F(sync, semaphore_deaths)
 	munmap((void *)mem, 4096);
 }
 
+/*
+ * A waiter killed just as a release wakes it does not take the wake-up to
+ * its grave: if it died before taking the unit, another sleeper gets it.
+ * (If it took the unit first, the unit died with it: we release another.)
+ * A lost wake-up would leave the value at 1 with B asleep until its guard.
+ */
+TEST_F(sync, semaphore_woken_waiter_killed)
+{
+	int rounds = 20 * kt_scale(), i, j, st, given, done;
+	struct kipc_sync *s;
+	pid_t a, b;
+
+	ASSERT_EQ(0, kipc_semaphore_create(&s, NULL, 0, 0, 0, 0));
+	srand(getpid());
+	for (i = 0; i < rounds; i++) {
+		a = fork();
+		if (!a)
+			_exit(-kipc_sem_acquire(s, KIPC_NO_DEADLINE));
+		ASSERT_EQ(0, wait_sleepers(s, 1));
+		b = fork();
+		if (!b)
+			_exit(-kipc_sem_acquire(s, kt_in_ns(20 * SEC)));
+		ASSERT_EQ(0, wait_sleepers(s, 2));
+		ASSERT_EQ(0, kipc_sem_release(s, 1));
+		if (rand() % 2)
+			usleep(rand() % 200);
+		kill(a, SIGKILL);
+		st = kt_reap(a);
+		EXPECT_TRUE(st == 0 || st == 128 + SIGKILL);
+		/* B gets the unit A did not take; else we give it one. */
+		for (j = 0, given = 0, done = 0; j < 40000 && !done; j++) {
+			done = waitpid(b, &st, WNOHANG) == b;
+			if (!done && !given && !kipc_sem_value(s) &&
+			    sleepers(s) == 1) {
+				given = 1;
+				ASSERT_EQ(0, kipc_sem_release(s, 1));
+			}
+			if (!done)
+				usleep(1000);
+		}
+		if (!done)
+			kt_kill_reap(b);
+		ASSERT_TRUE(done);
+		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		EXPECT_EQ(0, kipc_sem_value(s));
+	}
+	EXPECT_EQ(0, sleepers(s));
+	kipc_sync_close(s);
+}
+
 /* ---- Event ------------------------------------------------------------------- */
 
 TEST_F(sync, event_basic)

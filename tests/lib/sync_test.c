@@ -149,7 +149,8 @@ static int rlock_release(struct kipc_rlock *l, __u32 me, __u32 t)
 	return r;
 }
 
-static int barrier_wait(struct kipc_barrier *b, __u32 parties, __u32 *index)
+static int barrier_wait(struct kipc_barrier *b, __u32 parties, __u32 me,
+			__u32 *index)
 {
 	struct kipc_sync_wait w = { 0 };
 	struct kipc_sync_wake wk;
@@ -157,7 +158,7 @@ static int barrier_wait(struct kipc_barrier *b, __u32 parties, __u32 *index)
 	int r;
 
 	for (;;) {
-		r = kipc_barrier_try_wait(b, parties, &t, index, &w, &wk);
+		r = kipc_barrier_try_wait(b, parties, me, &t, index, &w, &wk);
 		kwake(b, &wk);
 		if (r != -EAGAIN)
 			return r;
@@ -466,45 +467,45 @@ TEST(barrier_operations)
 	EXPECT_EQ(-EINVAL, kipc_barrier_init(&b, 0));
 	EXPECT_EQ(-EINVAL, kipc_barrier_init(&b, 0x10000));
 	ASSERT_EQ(0, kipc_barrier_init(&b, 3));
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
 	EXPECT_EQ(offsetof(struct kipc_barrier, state), w.off);
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, &t[1], &idx[1], &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, 2, &t[1], &idx[1], &w, &wk));
 	b.waiters = 2;
-	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, &t[2], &idx[2], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, 3, &t[2], &idx[2], &w, &wk));
 	EXPECT_EQ(KIPC_SYNC_WAKE_ALL, wk.nr);
 	EXPECT_EQ(2, idx[2]);
-	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, &t[1], &idx[1], &w, &wk));
-	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, 2, &t[1], &idx[1], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
 	EXPECT_EQ(0, idx[0]);
 	EXPECT_EQ(1, idx[1]);
 
 	/* abort: waiting and arriving parties get -EPIPE until reset. */
 	memset(t, 0, sizeof(t));
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
 	EXPECT_EQ(0, kipc_barrier_abort(&b, 3, &wk));
 	EXPECT_EQ(0, kipc_barrier_abort(&b, 3, &wk));
-	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
-	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 3, &t[1], &idx[1], &w, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 3, 2, &t[1], &idx[1], &w, &wk));
 	EXPECT_EQ(0, kipc_barrier_reset(&b, 3, 1, &w, &wk));
 	/* A waiter of the aborted generation that wakes late: still broken. */
-	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
 
 	/* reset with a waiter, twice before it wakes: it gets -EPIPE. */
 	memset(t, 0, sizeof(t));
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
 	EXPECT_EQ(0, kipc_barrier_reset(&b, 3, 1, &w, &wk));
 	EXPECT_EQ(0, kipc_barrier_reset(&b, 3, 2, &w, &wk));
-	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
 
 	/* Completed, then reset twice before the waiter wakes: success. */
 	memset(t, 0, sizeof(t));
 	for (i = 0; i < 3; i++)
-		kipc_barrier_try_wait(&b, 3, &t[i], &idx[i], &w, &wk);
+		kipc_barrier_try_wait(&b, 3, i + 1, &t[i], &idx[i], &w, &wk);
 	EXPECT_EQ(0, kipc_barrier_reset(&b, 3, 1, &w, &wk));
 	EXPECT_EQ(0, kipc_barrier_reset(&b, 3, 1, &w, &wk));
-	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
-	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, &t[1], &idx[1], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 3, 2, &t[1], &idx[1], &w, &wk));
 	EXPECT_EQ(0, idx[0]);
 	EXPECT_EQ(1, idx[1]);
 
@@ -515,10 +516,10 @@ TEST(barrier_operations)
 
 	/* The parties value passed in decides, not the object's copy. */
 	memset(t, 0, sizeof(t));
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, &t[0], &idx[0], &w, &wk));
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, &t[1], &idx[1], &w, &wk));
-	EXPECT_EQ(-EBADMSG, kipc_barrier_try_wait(&b, 2, &t[2], &idx[2], &w, &wk));
-	EXPECT_EQ(-EINVAL, kipc_barrier_try_wait(&b, 0, &t[2], &idx[2], &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 3, 2, &t[1], &idx[1], &w, &wk));
+	EXPECT_EQ(-EBADMSG, kipc_barrier_try_wait(&b, 2, 3, &t[2], &idx[2], &w, &wk));
+	EXPECT_EQ(-EINVAL, kipc_barrier_try_wait(&b, 0, 3, &t[2], &idx[2], &w, &wk));
 }
 
 TEST(barrier_recover)
@@ -530,34 +531,111 @@ TEST(barrier_recover)
 	__u32 idx;
 
 	ASSERT_EQ(0, kipc_barrier_init(&b, 2));
-	/* Nobody waits: a death leaves it alone. */
-	EXPECT_EQ(0, kipc_barrier_recover(&b, 2, 7, &wk));
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, &t, &idx, &w, &wk));
-	/* Somebody waits: a death breaks it. */
-	EXPECT_EQ(1, kipc_barrier_recover(&b, 2, 7, &wk));
-	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, &t, &idx, &w, &wk));
+	/* Nobody waits: leaving leaves it alone, a kill breaks it. */
+	EXPECT_EQ(0, kipc_barrier_recover(&b, 2, 7, 0, &wk));
+	EXPECT_EQ(1, kipc_barrier_recover(&b, 2, 7, 1, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_recover(&b, 2, 7, 1, &wk));
+	EXPECT_EQ(0, kipc_barrier_reset(&b, 2, 3, &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
+	/* 1 waits: 7 (not an arrival) leaving leaves it alone. */
+	EXPECT_EQ(0, kipc_barrier_recover(&b, 2, 7, 0, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
+	/* The arrival leaving breaks it. */
+	EXPECT_EQ(1, kipc_barrier_recover(&b, 2, 1, 0, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
 	t = 0;
-	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, &t, &idx, &w, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_reset(&b, 2, 3, &w, &wk));
+	/* 7 killed while 1 waits breaks it. */
+	t = 0;
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
+	EXPECT_EQ(1, kipc_barrier_recover(&b, 2, 7, 1, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
 	EXPECT_EQ(0, kipc_barrier_reset(&b, 2, 3, &w, &wk));
 
 	/* A resetter died after freezing: recovery finishes the reset. */
 	t = 0;
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, &t, &idx, &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
 	b.resetter = 8;
 	b.state |= KIPC_BARRIER_FROZEN;
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, &t, &idx, &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
 	{
 		__u64 t2 = 0;
 
-		EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, &t2, &idx,
+		EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 2, &t2, &idx,
 							 &w, &wk));
 		EXPECT_EQ(0, t2);	/* not arrived: frozen */
 	}
-	EXPECT_EQ(1, kipc_barrier_recover(&b, 2, 8, &wk));
+	EXPECT_EQ(1, kipc_barrier_recover(&b, 2, 8, 0, &wk));
 	EXPECT_EQ(0, b.resetter);
-	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, &t, &idx, &w, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
 	t = 0;
-	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, &t, &idx, &w, &wk));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t, &idx, &w, &wk));
+}
+
+/*
+ * The arrival record: it follows generations without being cleared, a
+ * party of a completed generation may leave, buckets are shared (a false
+ * positive breaks), and a completed waiter keeps its index after a break.
+ */
+TEST(barrier_arrival_record)
+{
+	struct kipc_barrier b;
+	struct kipc_sync_wait w = { 0 };
+	struct kipc_sync_wake wk;
+	__u64 t[3] = { 0 };
+	__u32 idx[3] = { 9, 9, 9 };
+	int g;
+
+	ASSERT_EQ(0, kipc_barrier_init(&b, 2));
+	/* Generations pass; only the current one's arrivals count. */
+	for (g = 0; g < 3; g++) {
+		memset(t, 0, sizeof(t));
+		EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t[0], &idx[0], &w, &wk));
+		EXPECT_EQ(1, kipc_barrier_noted(&b, g, 1));
+		EXPECT_EQ(0, kipc_barrier_noted(&b, g, 2));
+		EXPECT_EQ(0, kipc_barrier_try_wait(&b, 2, 2, &t[1], &idx[1], &w, &wk));
+		EXPECT_EQ(0, kipc_barrier_noted(&b, g + 1, 1));
+	}
+	/* 1 completed generation 2 but has not woken: leaving is harmless. */
+	EXPECT_EQ(0, kipc_barrier_recover(&b, 2, 1, 0, &wk));
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 2, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(0, idx[0]);
+
+	/* A completed waiter gets its index although a kill broke it since. */
+	memset(t, 0, sizeof(t));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 2, 2, &t[1], &idx[1], &w, &wk));
+	EXPECT_EQ(1, kipc_barrier_recover(&b, 2, 2, 1, &wk));
+	idx[0] = 9;
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 2, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(0, idx[0]);
+	t[2] = 0;
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, 3, &t[2], &idx[2], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_reset(&b, 2, 3, &w, &wk));
+
+	/* Ids 1 and 513 share a bucket: 513 leaving breaks (safe). */
+	memset(t, 0, sizeof(t));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_recover(&b, 2, 2, 0, &wk));
+	EXPECT_EQ(1, kipc_barrier_recover(&b, 2, 513, 0, &wk));
+	EXPECT_EQ(-EPIPE, kipc_barrier_try_wait(&b, 2, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_reset(&b, 2, 3, &w, &wk));
+
+	/* A reset starts a generation whose record is empty. */
+	memset(t, 0, sizeof(t));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_reset(&b, 2, 3, &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_noted(&b, kipc_barrier_gen(b.state), 1));
+
+	/* Scribbled record: bounded, at worst a break or no break. */
+	memset(b.seen, 0xff, sizeof(b.seen));
+	memset(t, 0, sizeof(t));
+	EXPECT_EQ(-EAGAIN, kipc_barrier_try_wait(&b, 2, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 2, 2, &t[1], &idx[1], &w, &wk));
+	EXPECT_EQ(0, kipc_barrier_try_wait(&b, 2, 1, &t[0], &idx[0], &w, &wk));
+	EXPECT_EQ(-EINVAL, kipc_barrier_try_wait(&b, 2, 0, &t[2], &idx[2], &w, &wk));
 }
 
 /* ---- Condition --------------------------------------------------------- */
@@ -963,7 +1041,7 @@ TEST(barrier_generations_processes)
 			for (g = 0; g < gens; g++) {
 				__atomic_add_fetch(&a->arrived[g], 1,
 						   __ATOMIC_SEQ_CST);
-				if (barrier_wait(&a->b, nproc, &idx))
+				if (barrier_wait(&a->b, nproc, i + 1, &idx))
 					_exit(1);
 				/* Nobody leaves before everyone arrived. */
 				if (__atomic_load_n(&a->arrived[g],
@@ -1002,7 +1080,7 @@ static int barrier_break_with(struct barrier_arena *a, int parties,
 			__u32 idx;
 
 			__atomic_add_fetch(&a->arrived[0], 1, __ATOMIC_SEQ_CST);
-			if (barrier_wait(&a->b, parties, &idx) == -EPIPE)
+			if (barrier_wait(&a->b, parties, i + 1, &idx) == -EPIPE)
 				__atomic_add_fetch(&a->epipe, 1,
 						   __ATOMIC_SEQ_CST);
 			_exit(0);
@@ -1025,7 +1103,7 @@ static int barrier_break_with(struct barrier_arena *a, int parties,
 	} else {
 		kill(victim, SIGKILL);
 		reap(victim);
-		if (kipc_barrier_recover(&a->b, parties, 42, &wk) != 1)
+		if (kipc_barrier_recover(&a->b, parties, 42, 1, &wk) != 1)
 			fails++;
 	}
 	kwake(&a->b, &wk);
@@ -1052,7 +1130,7 @@ TEST(barrier_abort_reset_death_processes)
 	/* After reset the barrier works again. */
 	ASSERT_EQ(0, kipc_barrier_reset(&a->b, 4, 1, &w, &wk));
 	ASSERT_EQ(0, kipc_barrier_init(&a->b, 1));
-	r = barrier_wait(&a->b, 1, &idx);
+	r = barrier_wait(&a->b, 1, 1, &idx);
 	EXPECT_EQ(0, r);
 	EXPECT_EQ(0, idx);
 }
@@ -1440,11 +1518,11 @@ static int ops_once(struct all_objects *o, struct kipc_cond *c,
 	CHK(kipc_event_try_wait(&o->e, &t, &w));
 	CHK(kipc_event_recover(&o->e, id, &wk));
 	t = rnd(seed) % 2 ? 0 : (KIPC_SYNC_TICKET_VALID | rnd(seed));
-	CHK(kipc_barrier_try_wait(&o->b, max, &t, &idx, &w, &wk));
+	CHK(kipc_barrier_try_wait(&o->b, max, id, &t, &idx, &w, &wk));
 	CHK(kipc_barrier_abort(&o->b, max, &wk));
 	if (!(rnd(seed) % 4))
 		CHK(kipc_barrier_reset(&o->b, max, id, &w, &wk));
-	CHK(kipc_barrier_recover(&o->b, max, id, &wk));
+	CHK(kipc_barrier_recover(&o->b, max, id, rnd(seed) % 2, &wk));
 	CHK(kipc_cond_wait_begin(c, NSLOTS, id, &t));
 	CHK(kipc_cond_try_wait(c, NSLOTS, id, t, &w));
 	CHK(kipc_cond_notify(c, NSLOTS, rnd(seed) % 3, &wk));
