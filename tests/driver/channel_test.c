@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Channels: creation and validation, names, the per-user limit, put/get
+ * Channels: creation and validation, names (also across users), the
+ * per-user limit, put/get
  * (blocking, non-blocking, timed, interrupted), batches, zero-copy claims,
  * the wake protocol, recovery after a process dies holding a claim, fork,
  * hostile scribbles over the ring, fdinfo, an MPMC stress across processes
@@ -9,9 +10,11 @@
  */
 
 #define _GNU_SOURCE
+#include <grp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 
@@ -200,6 +203,60 @@ TEST_F(chan, names)
 	EXPECT_EQ(-ENOENT, kipc_channel_open("kt-chan"));
 	kipc_channel_close(a);
 	kipc_channel_close(b);
+}
+
+/* As uid/gid 1000: what a second user gets from the named channels. */
+static int other_user_opens(void)
+{
+	struct kipc_channel *ch;
+	int fd;
+
+	if (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
+	    setresuid(1000, 1000, 1000))
+		return 10;
+	if (kipc_channel_open("kt-chan-private") != -EACCES)
+		return 11;
+	if (kipc_channel_unlink("kt-chan-shared") != -EACCES)
+		return 12;
+	if (kipc_channel_open("kt-chan-missing") != -ENOENT)
+		return 13;
+	fd = kipc_channel_open("kt-chan-shared");
+	if (fd < 0 || kipc_channel_attach(fd, &ch))
+		return 14;
+	if (kipc_channel_put(ch, "from 1000", 9, KIPC_NOWAIT))
+		return 15;
+	kipc_channel_close(ch);
+	return 0;
+}
+
+TEST_F(chan, names_across_users)
+{
+	struct kipc_channel_params p = { .capacity = 2, .slot_size = 16 };
+	mode_t old = umask(0);	/* the mode is filtered by the umask */
+	struct kipc_channel *ch;
+	int status, priv, shared;
+	char buf[16];
+	pid_t pid;
+
+	priv = kipc_channel_create("kt-chan-private", &p, KIPC_CREATE_EXCL, 0600);
+	shared = kipc_channel_create("kt-chan-shared", &p, KIPC_CREATE_EXCL, 0666);
+	umask(old);
+	ASSERT_LE(0, priv);
+	ASSERT_LE(0, shared);
+	ASSERT_EQ(0, kipc_channel_attach(shared, &ch));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(other_user_opens());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(9, kipc_channel_get(ch, buf, sizeof(buf), KIPC_NOWAIT));
+	EXPECT_EQ(0, memcmp(buf, "from 1000", 9));
+	EXPECT_EQ(0, kipc_channel_unlink("kt-chan-private"));
+	EXPECT_EQ(0, kipc_channel_unlink("kt-chan-shared"));
+	kipc_channel_close(ch);
+	close(priv);
 }
 
 TEST_F(chan, put_get_sizes_and_errors)
