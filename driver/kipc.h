@@ -36,6 +36,8 @@ struct io_uring_cmd;
  * @waiters_off: set by ->uring_try when it returns -EAGAIN: the waiter word
  *               the pending command counts itself in
  * @task:        the submitter (io_uring's request task)
+ * @priv:        the type's kmalloc'ed state across retries, or NULL;
+ *               kfree'd with the command
  *
  * The rest is private to driver/uring.c.
  */
@@ -45,6 +47,7 @@ struct kipc_ucmd {
 	u64 ticket;
 	u64 waiters_off;
 	struct task_struct *task;
+	void *priv;
 	/* private to driver/uring.c */
 	struct list_head node;
 	struct hrtimer timer;
@@ -90,8 +93,8 @@ struct kipc_uring {
  * @poll, @read_iter, @write_iter, @ioctl, @show_fdinfo: optional; @ioctl
  *               returns -ENOTTY for commands it does not know
  * @uring_try:   optional: run io_uring command @uc once without sleeping
- *               and return its result, -EOPNOTSUPP for an operation the
- *               type does not serve, or -EAGAIN (only for operations that
+ *               and return its result, -EINVAL for an operation of
+ *               another type, or -EAGAIN (only for operations that
  *               wait) with @uc->waiters_off set (the same word on every
  *               call for one command): the command then stays
  *               pending and is tried again after each wake-up of the

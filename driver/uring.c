@@ -84,6 +84,7 @@ static void kipc_ucmd_free(struct kipc_ucmd *uc)
 	if (waiters)
 		atomic_dec(waiters);
 	atomic_dec(&obj->uring.active);
+	kfree(uc->priv);
 	kfree(uc);
 }
 
@@ -265,6 +266,10 @@ static int kipc_ucmd_parse(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	case KIPC_URING_LOCK_RELEASE:
 	case KIPC_URING_EVENT_SET:
 	case KIPC_URING_EVENT_WAIT:
+	case KIPC_URING_CHANNEL_PUT:
+	case KIPC_URING_CHANNEL_GET:
+	case KIPC_URING_CHANNEL_PUT_MANY:
+	case KIPC_URING_CHANNEL_GET_MANY:
 		return 0;
 	}
 	return -EOPNOTSUPP;
@@ -303,6 +308,7 @@ int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	ret = obj->type->uring_try(obj, uc);
 	if (ret != -EAGAIN || (op & KIPC_URING_F_NOWAIT) ||
 	    ((op & KIPC_URING_F_DEADLINE) && ktime_get_ns() >= deadline)) {
+		kfree(uc->priv);
 		kfree(uc);
 		if (ret == -EAGAIN && (op & KIPC_URING_F_DEADLINE))
 			ret = -ETIMEDOUT;
