@@ -275,6 +275,22 @@ static int kipc_ucmd_parse(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	return -EOPNOTSUPP;
 }
 
+/*
+ * Return the result of a command that completed at submission. 6.1's
+ * io_uring_cmd() handles only results <= 0 itself: it would retry -EAGAIN
+ * in io-wq, and a positive result (a channel get's length) fails the
+ * request's links and, issued from io-wq, is never completed at all. Those
+ * complete here.
+ */
+static int kipc_ucmd_result(struct io_uring_cmd *cmd, int ret,
+			    unsigned int issue_flags)
+{
+	if (ret <= 0 && ret != -EAGAIN)
+		return ret;
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	return -EIOCBQUEUED;
+}
+
 int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct kipc_object *obj = cmd->file->private_data;
@@ -312,11 +328,7 @@ int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		kfree(uc);
 		if (ret == -EAGAIN && (op & KIPC_URING_F_DEADLINE))
 			ret = -ETIMEDOUT;
-		if (ret != -EAGAIN)
-			return ret;
-		/* -EAGAIN from ->uring_cmd would be retried by io-wq. */
-		io_uring_cmd_done(cmd, ret, 0, issue_flags);
-		return -EIOCBQUEUED;
+		return kipc_ucmd_result(cmd, ret, issue_flags);
 	}
 
 	waiters = kipc_ucmd_waiters(uc);
@@ -331,9 +343,10 @@ int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 				       current->timer_slack_ns,
 				       HRTIMER_MODE_ABS);
 	ret = kipc_ucmd_park(uc);
-	if (ret != -EIOCBQUEUED)
-		kipc_ucmd_free(uc);
-	return ret;
+	if (ret == -EIOCBQUEUED)
+		return ret;
+	kipc_ucmd_free(uc);
+	return kipc_ucmd_result(cmd, ret, issue_flags);
 }
 
 void kipc_uring_init(struct kipc_object *obj)

@@ -308,6 +308,74 @@ TEST_F(cu, pending_put)
 	kipc_channel_close(ch);
 }
 
+/*
+ * IOSQE_ASYNC: the first attempt runs in an io-wq worker of the submitter
+ * (same memory), retries in the submitter's task.
+ */
+TEST_F(cu, async_submission)
+{
+	struct io_uring *r = &self->ring;
+	struct kipc_channel *ch = kt_chan_new(2, 64, 0);
+	char in[2][64] = { "", "" };
+	struct iovec iiov[2] = { { in[0], 64 }, { in[1], 64 } };
+	struct iovec oiov = { "async", 5 };
+	struct io_uring_sqe *sqe;
+	int fd, i;
+
+	ASSERT_NE(NULL, ch);
+	fd = kipc_channel_fd(ch);
+	sqe = io_uring_get_sqe(r);
+	kipc_prep_channel_put(sqe, fd, &oiov, KIPC_URING_NO_DEADLINE);
+	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+	ASSERT_EQ(1, io_uring_submit(r));
+	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	for (i = 0; i < 2; i++) {
+		sqe = io_uring_get_sqe(r);
+		kipc_prep_channel_get(sqe, fd, &iiov[i], KIPC_URING_NO_DEADLINE);
+		io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
+		io_uring_sqe_set_data64(sqe, i);
+	}
+	ASSERT_EQ(2, io_uring_submit(r));
+	/* One completes with the message, the other waits for the next. */
+	EXPECT_EQ(5, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, waiters_become(ch, true, 1));
+	EXPECT_EQ(0, kipc_channel_put(ch, "later", 5, KIPC_NO_DEADLINE));
+	EXPECT_EQ(5, next_res(r, 20000, NULL));
+	EXPECT_TRUE(!memcmp(in[0], "async", 5) || !memcmp(in[1], "async", 5));
+	EXPECT_TRUE(!memcmp(in[0], "later", 5) || !memcmp(in[1], "later", 5));
+	EXPECT_EQ(0, waiters(ch, true));
+	kipc_channel_close(ch);
+}
+
+/* A get's positive result is a success: its link goes on. */
+TEST_F(cu, linked_get)
+{
+	struct io_uring *r = &self->ring;
+	struct kipc_channel *ch = kt_chan_new(2, 64, 0);
+	char in[64];
+	struct iovec iiov = { in, sizeof(in) };
+	struct io_uring_sqe *sqe;
+	__u64 data;
+	int fd;
+
+	ASSERT_NE(NULL, ch);
+	fd = kipc_channel_fd(ch);
+	ASSERT_EQ(0, kipc_channel_put(ch, "abc", 3, KIPC_NOWAIT));
+	sqe = io_uring_get_sqe(r);
+	kipc_prep_channel_get(sqe, fd, &iiov, KIPC_URING_NO_DEADLINE);
+	io_uring_sqe_set_flags(sqe, IOSQE_IO_LINK);
+	io_uring_sqe_set_data64(sqe, 1);
+	sqe = io_uring_get_sqe(r);
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, 2);
+	ASSERT_EQ(2, io_uring_submit(r));
+	EXPECT_EQ(3, next_res(r, 20000, &data));
+	EXPECT_EQ(1, data);
+	EXPECT_EQ(0, next_res(r, 20000, &data));
+	EXPECT_EQ(2, data);
+	kipc_channel_close(ch);
+}
+
 /* 64 puts in one io_uring_enter, then 64 gets in another: order kept. */
 TEST_F(cu, many_in_one_enter)
 {
