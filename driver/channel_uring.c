@@ -11,11 +11,15 @@
  * read (put) or written (get) by the attempt that completes the command,
  * as IORING_OP_WRITE and READ do, so they must stay valid until then.
  *
- * Each attempt is a non-sleeping put or get per message through channel.c:
+ * Attempts run where uring.c calls ->uring_try: at submission (the
+ * submitter, or its io-wq or SQPOLL thread, which share its memory) and in
+ * the submitter's task, so user memory is always the submitter's.
+ *
+ * Each attempt is a non-waiting put or get per message through channel.c:
  * a put copies the message in before it claims a slot, a get copies the
  * message out, and stores its length for GET_MANY, before it takes it. A
- * fault or a short buffer thus leaves the channel as it was, and a message
- * is never lost or duplicated whichever attempt completes the command.
+ * fault or a short buffer thus leaves that message where it was, and no
+ * message is lost or duplicated, whichever attempt completes the command.
  *
  * A batch stops at the first message it cannot put or get: it completes
  * with the number done if that is not zero (like a short write), else with

@@ -98,7 +98,9 @@ struct kipc_uring {
  *               wait) with @uc->waiters_off set (the same word on every
  *               call for one command): the command then stays
  *               pending and is tried again after each wake-up of the
- *               object. May be called from any task, never atomic.
+ *               object. Called at submission (by the submitter, or
+ *               its io-wq or SQPOLL thread: the same mm) and in the
+ *               submitter's task, never atomic.
  */
 struct kipc_type {
 	const char *name;
