@@ -53,13 +53,14 @@ struct kipc_ucmd {
 	struct hrtimer timer;
 	struct io_uring_cmd *cmd;
 	struct kipc_object *obj;
+	bool listed;	/* on obj->uring.pending, not on a taker's list */
 	bool expired;
 };
 
 /**
  * struct kipc_uring - an object's pending io_uring commands (driver/uring.c)
- * @lock:    protects @pending, @gen and each listed command's node and
- *           expired flag; irq-safe (taken by the deadline hrtimer)
+ * @lock:    protects @pending, @gen and each listed command's node,
+ *           listed and expired flags; irq-safe (taken by the hrtimer)
  * @pending: commands waiting for a wake-up of the object
  * @gen:     bumped by every kick, so a command that tried before a kick
  *           and found it would block tries again instead of sleeping

@@ -14,7 +14,9 @@
  * io_uring_cmd_complete_in_task(); there it is retried (kick) or completed
  * (timer, monitor). Only that task-context callback frees it, after
  * hrtimer_cancel(), so a timer racing with a kick finds it off the list and
- * does nothing. io_uring holds the object's file until the command
+ * does nothing. "On the list" is uc->listed, not a non-empty node: a kick
+ * or the monitor moves what it takes to a list of its own, which it walks
+ * without the lock. io_uring holds the object's file until the command
  * completes, so the object outlives all of this.
  *
  * Lost wake-ups: a pending command keeps itself counted in the object's
@@ -145,6 +147,7 @@ static int kipc_ucmd_park(struct kipc_ucmd *uc)
 		}
 		if (gen == obj->uring.gen) {
 			list_add_tail(&uc->node, &obj->uring.pending);
+			uc->listed = true;
 			kipc_uring_monitor_arm(obj);
 			spin_unlock_irqrestore(&obj->uring.lock, flags);
 			return -EIOCBQUEUED;
@@ -181,8 +184,9 @@ static enum hrtimer_restart kipc_ucmd_deadline(struct hrtimer *timer)
 
 	spin_lock_irqsave(&obj->uring.lock, flags);
 	uc->expired = true;
-	if (!list_empty(&uc->node)) {
+	if (uc->listed) {
 		list_del_init(&uc->node);
+		uc->listed = false;
 		mine = true;
 	}
 	spin_unlock_irqrestore(&obj->uring.lock, flags);
@@ -203,8 +207,10 @@ static void kipc_uring_monitor(struct work_struct *work)
 
 	spin_lock_irqsave(&obj->uring.lock, flags);
 	list_for_each_entry_safe(uc, next, &obj->uring.pending, node)
-		if (kipc_ucmd_orphaned(uc))
+		if (kipc_ucmd_orphaned(uc)) {
 			list_move_tail(&uc->node, &gone);
+			uc->listed = false;
+		}
 	kipc_uring_monitor_arm(obj);
 	spin_unlock_irqrestore(&obj->uring.lock, flags);
 
@@ -230,6 +236,8 @@ void kipc_uring_kick(struct kipc_object *obj)
 		return;
 	spin_lock_irqsave(&obj->uring.lock, flags);
 	obj->uring.gen++;
+	list_for_each_entry(uc, &obj->uring.pending, node)
+		uc->listed = false;
 	list_splice_init(&obj->uring.pending, &woken);
 	spin_unlock_irqrestore(&obj->uring.lock, flags);
 
