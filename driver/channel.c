@@ -590,11 +590,12 @@ __poll_t kipc_channel_poll(struct kipc_object *obj, struct file *file,
 	return mask;
 }
 
-/* How a kernel-side put or get may sleep. */
+/* How a kernel-side put or get may sleep, and where a get reports. */
 struct kipc_channel_how {
 	bool nowait;
 	bool has_deadline;
 	ktime_t deadline;
+	u64 __user *lenp;	/* the length, stored before the take */
 };
 
 /* The message at @m is ours: free its slot and wake producers. */
@@ -613,12 +614,13 @@ static void kipc_channel_taken(struct kipc_object *obj, struct kipc_channel *ch,
  * not torn. An indirect record's buffer is pinned by a reference meanwhile,
  * and freed once the record is ours. Nothing is held while user memory is
  * touched. Return: the length or -errno; *@retry set (and 0 returned) if
- * another consumer took the message first: peek again.
+ * another consumer took the message first: peek again. With @lenp, the
+ * length is stored there before the take, so that it is never lost either.
  */
 static ssize_t kipc_channel_get_one(struct kipc_object *obj,
 				    struct kipc_channel *ch,
 				    struct kipc_ring_msg *m, struct iov_iter *to,
-				    bool *retry)
+				    u64 __user *lenp, bool *retry)
 {
 	size_t room = iov_iter_count(to);
 	struct kipc_channel_buf *buf = NULL;
@@ -642,7 +644,8 @@ static ssize_t kipc_channel_get_one(struct kipc_object *obj,
 			kipc_channel_buf_put(buf);
 		return -EMSGSIZE;
 	}
-	if (copy_to_iter(data, m->len, to) != m->len) {
+	if (copy_to_iter(data, m->len, to) != m->len ||
+	    (lenp && put_user((u64)m->len, lenp))) {
 		iov_iter_revert(to, room - iov_iter_count(to));
 		if (buf)
 			kipc_channel_buf_put(buf);
@@ -690,7 +693,8 @@ static ssize_t kipc_channel_kget(struct kipc_object *obj,
 		if (!ret) {
 			bool retry = false;
 
-			ret = kipc_channel_get_one(obj, ch, &m, to, &retry);
+			ret = kipc_channel_get_one(obj, ch, &m, to, how->lenp,
+						   &retry);
 			if (retry)
 				continue;
 			return ret;
@@ -853,13 +857,53 @@ ssize_t kipc_channel_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return ret;
 }
 
+/* One message, never sleeping: for io_uring commands (channel_uring.c). */
+ssize_t kipc_channel_put_nowait(struct file *file, struct iov_iter *from)
+{
+	struct kipc_channel_how how = { .nowait = true };
+	struct kipc_object *obj = file->private_data;
+	struct kipc_channel_end e;
+
+	kipc_channel_end(obj, file, &e);
+	/* A pending put retried while full copies nothing in. */
+	if (e.put && !kipc_channel_closed(e.put, KIPC_RING_CLOSED_READER) &&
+	    !kipc_ring_can_put(&e.put->view))
+		return -EAGAIN;
+	return kipc_channel_kput(obj, e.put, from, &how);
+}
+
+ssize_t kipc_channel_get_nowait(struct file *file, struct iov_iter *to,
+				u64 __user *lenp)
+{
+	struct kipc_channel_how how = { .nowait = true, .lenp = lenp };
+	struct kipc_object *obj = file->private_data;
+	struct kipc_channel_end e;
+
+	kipc_channel_end(obj, file, &e);
+	return kipc_channel_kget(obj, e.get, to, &how);
+}
+
+/* The waiter word of the ring @file puts into (gets from). */
+u64 kipc_channel_waiters_off(struct file *file, bool put)
+{
+	struct kipc_object *obj = file->private_data;
+	struct kipc_channel_end e;
+
+	kipc_channel_end(obj, file, &e);
+	if (put)
+		return e.put ? e.put->off + KIPC_CHANNEL_OFF_PUT_WAITERS :
+			       KIPC_WAITERS_NONE;
+	return e.get ? e.get->off + KIPC_CHANNEL_OFF_GET_WAITERS :
+		       KIPC_WAITERS_NONE;
+}
+
 /* KIPC_CHANNEL_IOC_PUT_LARGE and GET_LARGE: put or get through the kernel. */
 static long kipc_channel_ioc_large(struct kipc_object *obj,
 				   struct kipc_channel *ch, bool put,
 				   struct kipc_channel_large __user *uarg)
 {
 	struct kipc_channel_large arg;
-	struct kipc_channel_how how;
+	struct kipc_channel_how how = { };
 	struct iov_iter iter;
 	struct iovec iov;
 	size_t len;
@@ -927,4 +971,5 @@ const struct kipc_type kipc_channel_type = {
 	.write_iter	= kipc_channel_write_iter,
 	.ioctl		= kipc_channel_ioctl,
 	.show_fdinfo	= kipc_channel_show_fdinfo,
+	.uring_try	= kipc_channel_uring_try,
 };

@@ -77,6 +77,24 @@ long kipc_channel_ioctl(struct kipc_object *obj, struct file *file,
 void kipc_channel_show_ring(struct kipc_object *obj, struct kipc_channel *ch,
 			    const char *prefix, struct seq_file *m);
 
+/*
+ * channel.c, for io_uring commands: put one message from @from, or get one
+ * into @to, through the channel or pipe end @file serves, never sleeping:
+ * -EAGAIN when its ring is full (empty). A put returns the length; a get
+ * the length, having stored it at @lenp first when @lenp is not NULL. A
+ * get whose buffer is too small (-EMSGSIZE) or that faults (-EFAULT)
+ * leaves the message in the channel. Both touch the caller's memory: call
+ * them in the task owning it. kipc_channel_waiters_off() names the waiter
+ * word of the ring @file puts into (gets from).
+ */
+ssize_t kipc_channel_put_nowait(struct file *file, struct iov_iter *from);
+ssize_t kipc_channel_get_nowait(struct file *file, struct iov_iter *to,
+				u64 __user *lenp);
+u64 kipc_channel_waiters_off(struct file *file, bool put);
+
+/* channel_uring.c: io_uring commands on channels and pipe ends */
+int kipc_channel_uring_try(struct kipc_object *obj, struct kipc_ucmd *uc);
+
 /* pipe.c */
 void kipc_pipe_end(struct kipc_object *obj, struct file *file,
 		   struct kipc_channel_end *e);

@@ -36,6 +36,8 @@ struct io_uring_cmd;
  * @waiters_off: set by ->uring_try when it returns -EAGAIN: the waiter word
  *               the pending command counts itself in
  * @task:        the submitter (io_uring's request task)
+ * @priv:        the type's kmalloc'ed state across retries, or NULL;
+ *               kfree'd with the command
  *
  * The rest is private to driver/uring.c.
  */
@@ -45,19 +47,20 @@ struct kipc_ucmd {
 	u64 ticket;
 	u64 waiters_off;
 	struct task_struct *task;
+	void *priv;
 	/* private to driver/uring.c */
 	struct list_head node;
 	struct hrtimer timer;
 	struct io_uring_cmd *cmd;
 	struct kipc_object *obj;
-	bool listed;
+	bool listed;	/* on obj->uring.pending, not on a taker's list */
 	bool expired;
 };
 
 /**
  * struct kipc_uring - an object's pending io_uring commands (driver/uring.c)
- * @lock:    protects @pending, @gen and each command's node, listed and
- *           expired flags; irq-safe (taken by the deadline hrtimer)
+ * @lock:    protects @pending, @gen and each listed command's node,
+ *           listed and expired flags; irq-safe (taken by the hrtimer)
  * @pending: commands waiting for a wake-up of the object
  * @gen:     bumped by every kick, so a command that tried before a kick
  *           and found it would block tries again instead of sleeping
@@ -98,12 +101,14 @@ struct kipc_uring {
  *               before the file's reference on the object is dropped
  * @show_file:   optional: fdinfo lines about @file itself, after @show_fdinfo
  * @uring_try:   optional: run io_uring command @uc once without sleeping
- *               and return its result, -EOPNOTSUPP for an operation the
- *               type does not serve, or -EAGAIN (only for operations that
+ *               and return its result, -EINVAL for an operation of
+ *               another type, or -EAGAIN (only for operations that
  *               wait) with @uc->waiters_off set (the same word on every
  *               call for one command): the command then stays
  *               pending and is tried again after each wake-up of the
- *               object. May be called from any task, never atomic.
+ *               object. Called at submission (by the submitter, or
+ *               its io-wq or SQPOLL thread: the same mm) and in the
+ *               submitter's task, never atomic.
  */
 struct kipc_type {
 	const char *name;

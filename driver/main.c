@@ -20,11 +20,8 @@
 #include "kipc.h"
 
 /* Features this build implements in full; see KIPC_FEATURE_* in the UAPI. */
-/*
- * Not yet KIPC_FEATURE_URING_CMD: io_uring commands serve sync objects but
- * not channels (Documentation/uring.rst).
- */
-#define KIPC_FEATURES	(KIPC_FEATURE_SHM | KIPC_FEATURE_CHANNEL | KIPC_FEATURE_SYNC)
+#define KIPC_FEATURES	(KIPC_FEATURE_SHM | KIPC_FEATURE_CHANNEL | \
+			 KIPC_FEATURE_SYNC | KIPC_FEATURE_URING_CMD)
 
 /*
  * Open /dev/kipc files. Exposed in sysfs so that tests can prove that every

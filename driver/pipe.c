@@ -184,6 +184,7 @@ const struct kipc_type kipc_pipe_type = {
 	.ioctl		= kipc_channel_ioctl,
 	.release	= kipc_pipe_release,
 	.show_file	= kipc_pipe_show_file,
+	.uring_try	= kipc_channel_uring_try,
 };
 
 /*

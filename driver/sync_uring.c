@@ -98,7 +98,8 @@ int kipc_sync_uring_try(struct kipc_object *obj, struct kipc_ucmd *uc)
 		ret = kipc_event_try_wait(obj->mem, &uc->ticket, &w);
 		break;
 	default:
-		return -EOPNOTSUPP;
+		/* Known to kipc_uring_cmd(): another type's operation. */
+		return -EINVAL;
 	}
 
 	if (ret == -EAGAIN) {

@@ -8,16 +8,15 @@
  * away. On 6.1 io_uring never cancels a command a driver keeps: every path
  * below ends in exactly one io_uring_cmd_done().
  *
- * Ownership: a pending command is on obj->uring.pending with uc->listed
- * set. Whoever clears uc->listed under obj->uring.lock (a kick, the
- * deadline timer, the monitor) owns it. The flag, not the node, says so:
- * a kick or the monitor moves what it takes to a private list and walks
- * that list unlocked, where the timer must not take it a second time. The
- * owner hands it to the submitter's task with
+ * Ownership: a pending command belongs to obj->uring.pending. Whoever takes
+ * it off the list under obj->uring.lock (a kick, the deadline timer, the
+ * monitor) owns it and hands it to the submitter's task with
  * io_uring_cmd_complete_in_task(); there it is retried (kick) or completed
  * (timer, monitor). Only that task-context callback frees it, after
- * hrtimer_cancel(), so a timer racing with a kick finds it unlisted and
- * does nothing. io_uring holds the object's file until the command
+ * hrtimer_cancel(), so a timer racing with a kick finds it off the list and
+ * does nothing. "On the list" is uc->listed, not a non-empty node: a kick
+ * or the monitor moves what it takes to a list of its own, which it walks
+ * without the lock. io_uring holds the object's file until the command
  * completes, so the object outlives all of this.
  *
  * Lost wake-ups: a pending command keeps itself counted in the object's
@@ -87,6 +86,7 @@ static void kipc_ucmd_free(struct kipc_ucmd *uc)
 	if (waiters)
 		atomic_dec(waiters);
 	atomic_dec(&obj->uring.active);
+	kfree(uc->priv);
 	kfree(uc);
 }
 
@@ -146,8 +146,8 @@ static int kipc_ucmd_park(struct kipc_ucmd *uc)
 			return -ETIMEDOUT;
 		}
 		if (gen == obj->uring.gen) {
-			uc->listed = true;
 			list_add_tail(&uc->node, &obj->uring.pending);
+			uc->listed = true;
 			kipc_uring_monitor_arm(obj);
 			spin_unlock_irqrestore(&obj->uring.lock, flags);
 			return -EIOCBQUEUED;
@@ -185,8 +185,8 @@ static enum hrtimer_restart kipc_ucmd_deadline(struct hrtimer *timer)
 	spin_lock_irqsave(&obj->uring.lock, flags);
 	uc->expired = true;
 	if (uc->listed) {
-		uc->listed = false;
 		list_del_init(&uc->node);
+		uc->listed = false;
 		mine = true;
 	}
 	spin_unlock_irqrestore(&obj->uring.lock, flags);
@@ -206,12 +206,11 @@ static void kipc_uring_monitor(struct work_struct *work)
 	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&obj->uring.lock, flags);
-	list_for_each_entry_safe(uc, next, &obj->uring.pending, node) {
+	list_for_each_entry_safe(uc, next, &obj->uring.pending, node)
 		if (kipc_ucmd_orphaned(uc)) {
-			uc->listed = false;
 			list_move_tail(&uc->node, &gone);
+			uc->listed = false;
 		}
-	}
 	kipc_uring_monitor_arm(obj);
 	spin_unlock_irqrestore(&obj->uring.lock, flags);
 
@@ -275,9 +274,29 @@ static int kipc_ucmd_parse(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	case KIPC_URING_LOCK_RELEASE:
 	case KIPC_URING_EVENT_SET:
 	case KIPC_URING_EVENT_WAIT:
+	case KIPC_URING_CHANNEL_PUT:
+	case KIPC_URING_CHANNEL_GET:
+	case KIPC_URING_CHANNEL_PUT_MANY:
+	case KIPC_URING_CHANNEL_GET_MANY:
 		return 0;
 	}
 	return -EOPNOTSUPP;
+}
+
+/*
+ * Return the result of a command that completed at submission. 6.1's
+ * io_uring_cmd() handles only results <= 0 itself: it would retry -EAGAIN
+ * in io-wq, and a positive result (a channel get's length) fails the
+ * request's links and, issued from io-wq, is never completed at all. Those
+ * complete here.
+ */
+static int kipc_ucmd_result(struct io_uring_cmd *cmd, int ret,
+			    unsigned int issue_flags)
+{
+	if (ret <= 0 && ret != -EAGAIN)
+		return ret;
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	return -EIOCBQUEUED;
 }
 
 int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
@@ -313,14 +332,11 @@ int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	ret = obj->type->uring_try(obj, uc);
 	if (ret != -EAGAIN || (op & KIPC_URING_F_NOWAIT) ||
 	    ((op & KIPC_URING_F_DEADLINE) && ktime_get_ns() >= deadline)) {
+		kfree(uc->priv);
 		kfree(uc);
 		if (ret == -EAGAIN && (op & KIPC_URING_F_DEADLINE))
 			ret = -ETIMEDOUT;
-		if (ret != -EAGAIN)
-			return ret;
-		/* -EAGAIN from ->uring_cmd would be retried by io-wq. */
-		io_uring_cmd_done(cmd, ret, 0, issue_flags);
-		return -EIOCBQUEUED;
+		return kipc_ucmd_result(cmd, ret, issue_flags);
 	}
 
 	waiters = kipc_ucmd_waiters(uc);
@@ -335,9 +351,10 @@ int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 				       current->timer_slack_ns,
 				       HRTIMER_MODE_ABS);
 	ret = kipc_ucmd_park(uc);
-	if (ret != -EIOCBQUEUED)
-		kipc_ucmd_free(uc);
-	return ret;
+	if (ret == -EIOCBQUEUED)
+		return ret;
+	kipc_ucmd_free(uc);
+	return kipc_ucmd_result(cmd, ret, issue_flags);
 }
 
 void kipc_uring_init(struct kipc_object *obj)

@@ -543,7 +543,8 @@ struct kipc_pipe_end {
  *
  * @deadline_ns: CLOCK_MONOTONIC deadline with KIPC_URING_F_DEADLINE, else 0
  * @arg:         SEM_RELEASE: units to release (1..max); LOCK_*: the address
- *               of the caller's mapping of the lock (its owner id); else 0
+ *               of the caller's mapping of the lock (its owner id);
+ *               CHANNEL_*: see below; else 0
  */
 struct kipc_uring_cmd {
 	__u64 deadline_ns;
@@ -557,6 +558,36 @@ struct kipc_uring_cmd {
 #define KIPC_URING_LOCK_RELEASE		4	/* Lock or RLock */
 #define KIPC_URING_EVENT_SET		5
 #define KIPC_URING_EVENT_WAIT		6	/* until set; may wait */
+
+/*
+ * Channel commands (Documentation/uring.rst). @arg is the user address of
+ * one struct iovec (PUT, GET) or of a struct kipc_uring_batch (PUT_MANY,
+ * GET_MANY), read once at submission. Results: PUT 0; GET the message
+ * length; the batches the number of messages put or got (>= 1).
+ */
+#define KIPC_URING_CHANNEL_PUT		16	/* one message; may wait */
+#define KIPC_URING_CHANNEL_GET		17	/* one message; may wait */
+#define KIPC_URING_CHANNEL_PUT_MANY	18	/* up to count; may wait */
+#define KIPC_URING_CHANNEL_GET_MANY	19	/* up to count; may wait */
+
+/* Most messages one batch command names. */
+#define KIPC_URING_BATCH_MAX		64
+
+/**
+ * struct kipc_uring_batch - what @arg names for PUT_MANY and GET_MANY
+ * @msgs:     user address of @count struct iovec (64-bit layout): the
+ *            messages (put) or buffers (get; each iov_len becomes the
+ *            length of the message received in it)
+ * @count:    1..KIPC_URING_BATCH_MAX
+ * @flags:    must be zero
+ * @reserved: must be zero
+ */
+struct kipc_uring_batch {
+	__u64 msgs;
+	__u32 count;
+	__u32 flags;
+	__u64 reserved[2];
+};
 
 #define KIPC_URING_F_DEADLINE		(1U << 8)	/* deadline_ns is valid */
 #define KIPC_URING_F_NOWAIT		(1U << 9)	/* never wait: -EAGAIN */
