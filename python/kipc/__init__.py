@@ -20,14 +20,15 @@ from .shared_memory import ShareableList, SharedMemory
 from .queues import JoinableQueue, Queue, SimpleQueue
 from .sharedctypes import Array, RawArray, RawValue, Value
 from .synchronize import (Barrier, BoundedSemaphore, Condition, Event, Lock,
-                          OwnerDeadWarning, RLock, Semaphore)
+                          OwnerDeadWarning, RLock, Semaphore, unlink)
+from . import connection
 
 __version__ = "0.1.0"
 __all__ = ["DeviceError", "get_context", "SharedMemory", "ShareableList",
            "RawValue", "RawArray", "Value", "Array", "Queue", "SimpleQueue",
            "JoinableQueue", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
-           "Event", "Condition", "Barrier", "OwnerDeadWarning", "features",
-           "library_path"]
+           "Event", "Condition", "Barrier", "OwnerDeadWarning", "unlink",
+           "connection", "features", "library_path"]
 
 
 def features() -> frozenset:

@@ -22,6 +22,7 @@ where multiprocessing's feeder thread would buffer without bound.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import errno
 import os
@@ -31,9 +32,9 @@ from multiprocessing import reduction, util
 from queue import Empty, Full
 from typing import Any, Iterable, List, Optional
 
-from . import _lib
+from . import _aio, _lib
 from ._errors import check, error
-from ._util import call, deadline, next_pow2
+from ._util import NOWAIT, call, deadline, next_pow2
 
 __all__ = ["Queue", "SimpleQueue", "JoinableQueue", "Empty", "Full",
            "DEFAULT_CAPACITY", "DEFAULT_SLOT_SIZE"]
@@ -52,10 +53,11 @@ class Channel:
     Thread-safe; close() while other threads are inside a call defers the
     release of the mapping to the last of them."""
 
-    def __init__(self, capacity: int, slot_size: int, fd: int = -1) -> None:
+    def __init__(self, capacity: int, slot_size: int, fd: int = -1,
+                 name: Optional[str] = None) -> None:
         if fd == -1:
             _lib.features()     # DeviceError when the module is not loaded
-            fd = _create(capacity, slot_size)
+            fd = _create(capacity, slot_size, name)
         h = ctypes.c_void_p()
         ret = _lib.kipc_channel_attach(fd, ctypes.byref(h))
         if ret < 0:
@@ -186,24 +188,28 @@ class Channel:
 _large_ok: Optional[bool] = None   # does the driver take max_msg > slot?
 
 
-def _create(capacity: int, slot_size: int) -> int:
-    """An anonymous channel's descriptor, with the largest max_msg the
-    driver accepts: KIPC_CHANNEL_MAX_MSG once large messages are supported,
-    else the slot size (EINVAL for max_msg > slot_size today)."""
+def _create(capacity: int, slot_size: int, name: Optional[str] = None) -> int:
+    """A new channel's descriptor (anonymous, or exclusively under *name*),
+    with the largest max_msg the driver accepts: KIPC_CHANNEL_MAX_MSG once
+    large messages are supported, else the slot size (EINVAL for max_msg >
+    slot_size today)."""
     global _large_ok
     p = _lib.kipc_channel_params(capacity=capacity, slot_size=slot_size)
+    bname, flags, mode = None, 0, 0
+    if name is not None:
+        bname, flags, mode = _lib.encode_name(name), _lib.KIPC_CREATE_EXCL, 0o600
     if _large_ok is not False:
         p.max_msg = _lib.KIPC_CHANNEL_MAX_MSG
-        ret = _lib.kipc_channel_create(None, ctypes.byref(p), 0, 0)
+        ret = _lib.kipc_channel_create(bname, ctypes.byref(p), flags, mode)
         if ret >= 0:
             _large_ok = True
         if ret != -errno.EINVAL:
-            return check(ret, what="kipc channel")
+            return check(ret, name, what="kipc channel")
         p.max_msg = 0
-    ret = _lib.kipc_channel_create(None, ctypes.byref(p), 0, 0)
+    ret = _lib.kipc_channel_create(bname, ctypes.byref(p), flags, mode)
     if ret >= 0 and _large_ok is None:
         _large_ok = False   # the geometry is fine: no large messages yet
-    return check(ret, einval=ValueError, what="kipc channel")
+    return check(ret, name, einval=ValueError, what="kipc channel")
 
 
 def _geometry(maxsize: int, capacity: Optional[int], slot_size: int):
@@ -232,28 +238,117 @@ def _geometry(maxsize: int, capacity: Optional[int], slot_size: int):
 class Queue:
     """multiprocessing.Queue on a kipc channel.
 
-    Queue(maxsize=0, *, ctx=None, capacity=None, slot_size=4096)."""
+    Queue(maxsize=0, *, ctx=None, capacity=None, slot_size=4096,
+    name=None, create=False, track=True): with a *name*, create=True
+    makes a new named queue (FileExistsError if the name is taken) and
+    create=False opens an existing one (FileNotFoundError if none; the
+    geometry is the queue's own). A named queue pickles at any time."""
+
+    _name: Optional[str] = None
+    # Names of the helper objects of a named queue: name + suffix.
+    _PARTS = ("#gate",)
 
     def __init__(self, maxsize: int = 0, *, ctx=None,
                  capacity: Optional[int] = None,
-                 slot_size: int = DEFAULT_SLOT_SIZE) -> None:
+                 slot_size: int = DEFAULT_SLOT_SIZE,
+                 name: Optional[str] = None, create: bool = False,
+                 track: bool = True) -> None:
+        self._closed = False
+        if name is not None and not create:
+            self._open(name)
+            return
         capacity, gate = _geometry(maxsize, capacity, slot_size)
         self._maxsize = maxsize if maxsize > 0 else 0
-        self._ch = Channel(capacity, slot_size)
+        self._ch = Channel(capacity, slot_size, name=name)
+        self._name = name
         self._gate = None
-        if gate:
-            from .synchronize import Semaphore
-            self._gate = Semaphore(gate)
-        self._closed = False
+        if name is not None and track:
+            from .shared_memory import _track
+            _track(name, _lib.encode_name(name))
+        made = [name]   # names to unlink if a part cannot be made
+        try:
+            if gate:
+                from .synchronize import BoundedSemaphore, Semaphore
+                # Named: bounded, so that an opener reads maxsize back.
+                self._gate = Semaphore(gate) if name is None else \
+                    BoundedSemaphore(gate, name=name + "#gate", create=True,
+                                     track=track)
+                made.append(name and name + "#gate")
+            self._create_parts(name, track, made)
+        except BaseException:
+            if name is not None:
+                from .synchronize import unlink
+                for n in made:
+                    unlink(n)
+            raise
+
+    def _create_parts(self, name: Optional[str], track: bool,
+                      made: List[Optional[str]]) -> None:
+        pass
+
+    def _open(self, name: str) -> None:
+        """Open the named queue *name* and its parts."""
+        from .synchronize import Semaphore
+        fd = _lib.kipc_channel_open(_lib.encode_name(name))
+        if fd == -errno.EINVAL:
+            raise ValueError(f"kipc object {name!r} is not a kipc queue")
+        check(fd, name)
+        try:
+            info = _lib.object_info(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._ch = Channel(int(info.params.channel.capacity),
+                           int(info.params.channel.slot_size), fd)
+        self._name = name
+        try:
+            self._gate = Semaphore(name=name + "#gate")
+            self._maxsize = int(self._gate._params().max)
+        except FileNotFoundError:
+            self._gate = None
+            self._maxsize = self._ch.capacity
+        self._open_parts(name)
+
+    def _open_parts(self, name: str) -> None:
+        pass
+
+    @property
+    def name(self) -> Optional[str]:
+        """The queue's name; None if anonymous."""
+        return self._name
+
+    def unlink(self) -> None:
+        """Remove the queue's name (FileNotFoundError if it is gone) and
+        its helper objects' names. The queue lives on while in use."""
+        if self._name is None:
+            raise ValueError(f"{self!r} has no name")
+        from .synchronize import unlink
+        unlink(self._name)
+        self._unlink_parts()
+
+    def _unlink_parts(self) -> None:
+        from .synchronize import unlink
+        for suffix in self._PARTS:
+            try:
+                unlink(self._name + suffix)
+            except FileNotFoundError:
+                pass
 
     # -- pickling --------------------------------------------------------
     def __getstate__(self):
+        # Named: by name at any time; anonymous (or while spawning): the
+        # descriptors, only while spawning.
+        if self._name is not None and _mpctx.get_spawning_popen() is None:
+            return self._name
         _mpctx.assert_spawning(self)
-        return self._maxsize, self._ch, self._gate
+        return self._maxsize, self._ch, self._gate, self._name
 
     def __setstate__(self, state) -> None:
-        self._maxsize, self._ch, self._gate = state
         self._closed = False
+        if isinstance(state, str):
+            self._open(state)
+        else:
+            self._maxsize, self._ch, self._gate, self._name = state
 
     def __repr__(self) -> str:
         return (f"<kipc.{type(self).__name__} capacity={self._ch.capacity} "
@@ -310,6 +405,62 @@ class Queue:
 
     def get_nowait(self) -> Any:
         return self.get(False)
+
+    def _kipc_poll_fd(self) -> int:
+        """The descriptor kipc.connection.wait and asyncio poll: readable
+        while a message waits, writable while a slot is free."""
+        self._check_closed()
+        return self._ch.fileno()
+
+    async def get_async(self, timeout: Optional[float] = None) -> Any:
+        """Coroutine: get() for asyncio (the running loop waits for the
+        channel's descriptor; no thread). queue.Empty after *timeout*
+        seconds."""
+        self._check_closed()
+
+        def op():
+            data = self._ch.get(NOWAIT)
+            if not isinstance(data, int):
+                return data
+            if data in _TIMEOUT:
+                return _aio.AGAIN
+            raise error(data, what="Queue.get_async")
+        data = await _aio.retry(op, self._kipc_poll_fd, False, timeout)
+        if data is _aio.TIMEOUT:
+            raise Empty
+        if self._gate is not None:
+            self._gate.release()
+        return _loads(data)
+
+    async def put_async(self, obj: Any,
+                        timeout: Optional[float] = None) -> None:
+        """Coroutine: put() for asyncio. queue.Full after *timeout*
+        seconds."""
+        self._check_closed()
+        await self._put_data_async(self._encode(obj), timeout)
+
+    async def _put_data_async(self, data: bytes, timeout) -> None:
+        loop = asyncio.get_running_loop()
+        end = None if timeout is None else loop.time() + timeout
+        gate = self._gate
+        if gate is not None and not await gate.acquire_async(timeout):
+            raise Full
+        try:
+            def op():
+                ret = self._ch.put(data, NOWAIT)
+                if ret == 0:
+                    return None
+                if ret in _TIMEOUT:
+                    return _aio.AGAIN
+                raise error(ret, what="Queue.put_async")
+            left = None if end is None else end - loop.time()
+            if await _aio.retry(op, self._kipc_poll_fd, True, left) \
+                    is _aio.TIMEOUT:
+                raise Full
+        except BaseException:   # also cancelled: the slot is not ours
+            if gate is not None:
+                gate.release()
+            raise
 
     def put_many(self, items: Iterable[Any], block: bool = True,
                  timeout: Optional[float] = None) -> None:
@@ -399,16 +550,40 @@ class JoinableQueue(Queue):
     sleeps on a kipc Condition that task_done() notifies when the count
     reaches zero."""
 
+    _PARTS = Queue._PARTS + ("#unfinished", "#lock", "#cond")
+
     def __init__(self, maxsize: int = 0, *, ctx=None, **kw) -> None:
-        from .synchronize import Condition, Lock, Semaphore
         super().__init__(maxsize, **kw)
-        self._unfinished = Semaphore(0)
-        self._cond = Condition(Lock())
+
+    def _create_parts(self, name: Optional[str], track: bool,
+                      made: List[Optional[str]]) -> None:
+        from .synchronize import Condition, Lock, Semaphore
+        if name is None:
+            self._unfinished = Semaphore(0)
+            self._cond = Condition(Lock())
+            return
+        kw = dict(create=True, track=track)
+        self._unfinished = Semaphore(0, name=name + "#unfinished", **kw)
+        made.append(name + "#unfinished")
+        lock = Lock(name=name + "#lock", **kw)
+        made.append(name + "#lock")
+        self._cond = Condition(lock, name=name + "#cond", **kw)
+        made.append(name + "#cond")
+
+    def _open_parts(self, name: str) -> None:
+        from .synchronize import Condition, Lock, Semaphore
+        self._unfinished = Semaphore(name=name + "#unfinished")
+        self._cond = Condition(Lock(name=name + "#lock"), name=name + "#cond")
 
     def __getstate__(self):
-        return super().__getstate__() + (self._unfinished, self._cond)
+        st = super().__getstate__()
+        if isinstance(st, str):
+            return st
+        return st + (self._unfinished, self._cond)
 
     def __setstate__(self, state) -> None:
+        if isinstance(state, str):
+            return super().__setstate__(state)
         super().__setstate__(state[:-2])
         self._unfinished, self._cond = state[-2:]
 
@@ -426,6 +601,17 @@ class JoinableQueue(Queue):
         self._unfinished.release()
         try:
             self._put_data(data, block, timeout)
+        except BaseException:
+            self._undo(1)
+            raise
+
+    async def put_async(self, obj: Any,
+                        timeout: Optional[float] = None) -> None:
+        self._check_closed()
+        data = self._encode(obj)
+        self._unfinished.release()
+        try:
+            await self._put_data_async(data, timeout)
         except BaseException:
             self._undo(1)
             raise
@@ -502,8 +688,11 @@ class SimpleQueue:
     and ``_rlock``."""
 
     def __init__(self, *, ctx=None, capacity: int = DEFAULT_CAPACITY,
-                 slot_size: int = DEFAULT_SLOT_SIZE) -> None:
-        self._q = Queue(capacity=capacity, slot_size=slot_size)
+                 slot_size: int = DEFAULT_SLOT_SIZE,
+                 name: Optional[str] = None, create: bool = False,
+                 track: bool = True) -> None:
+        self._q = Queue(capacity=capacity, slot_size=slot_size, name=name,
+                        create=create, track=track)
         self._init()
 
     def _init(self) -> None:
@@ -516,12 +705,20 @@ class SimpleQueue:
         self._rlock = threading.Lock()
 
     def __getstate__(self):
-        _mpctx.assert_spawning(self)
+        if self._q._name is None:
+            _mpctx.assert_spawning(self)
         return self._q
 
     def __setstate__(self, q) -> None:
         self._q = q
         self._init()
+
+    @property
+    def name(self) -> Optional[str]:
+        return self._q.name
+
+    def unlink(self) -> None:
+        self._q.unlink()
 
     def put(self, obj: Any) -> None:
         self._q.put(obj)
@@ -531,6 +728,18 @@ class SimpleQueue:
 
     def put_many(self, items: Iterable[Any]) -> None:
         self._q.put_many(items)
+
+    def _kipc_poll_fd(self) -> int:
+        return self._q._kipc_poll_fd()
+
+    async def get_async(self, timeout: Optional[float] = None) -> Any:
+        """Coroutine: get() for asyncio (queue.Empty after *timeout*)."""
+        return await self._q.get_async(timeout)
+
+    async def put_async(self, obj: Any,
+                        timeout: Optional[float] = None) -> None:
+        """Coroutine: put() for asyncio (queue.Full after *timeout*)."""
+        await self._q.put_async(obj, timeout)
 
     def get_many(self, n: int) -> List[Any]:
         return self._q.get_many(n)
