@@ -27,7 +27,7 @@
 #include <linux/xarray.h>
 
 #include <kipc/ring.h>
-#include "kipc.h"
+#include "channel.h"
 
 static_assert(offsetof(struct kipc_ring_hdr, put_seq) == KIPC_CHANNEL_OFF_PUT_SEQ);
 static_assert(offsetof(struct kipc_ring_hdr, get_waiters) ==
@@ -69,41 +69,17 @@ struct kipc_channel_buf {
 	void *data;
 };
 
-/**
- * struct kipc_channel - a channel's private state
- * @view:      trusted geometry of the ring in the object's memory
- * @max_msg:   largest message accepted, in bytes
- * @dropped:   messages lost with a consumer that died holding them
- * @discarded: claims undone because their producer died
- * @bufs:      the large-message buffers, by index; its own lock protects it
- * @buf_limit: highest index of @bufs (bounds how many buffers exist)
- * @buffers:   buffers in @bufs
- * @buffer_bytes: their payload bytes
- *
- * Everything else is written once by init; the counters are atomic.
- */
-struct kipc_channel {
-	struct kipc_ring_view view;
-	u32 max_msg;
-	atomic64_t dropped;
-	atomic64_t discarded;
-	struct xarray bufs;
-	u32 buf_limit;
-	atomic64_t buffers;
-	atomic64_t buffer_bytes;
-};
-
 static struct kipc_channel *kipc_channel(struct kipc_object *obj)
 {
 	return obj->priv;
 }
 
-static s64 kipc_channel_prepare(const union kipc_params *params)
+/* Validate a ring's parameters (but not @p->flags); return its bytes. */
+s64 kipc_channel_check_params(const struct kipc_channel_params *p)
 {
-	const struct kipc_channel_params *p = &params->channel;
 	u64 bytes;
 
-	if (p->flags || p->pad || memchr_inv(p->reserved, 0, sizeof(p->reserved)))
+	if (p->pad || memchr_inv(p->reserved, 0, sizeof(p->reserved)))
 		return -EINVAL;
 	bytes = kipc_ring_bytes(p->capacity, p->slot_size);
 	if (!bytes)
@@ -113,32 +89,82 @@ static s64 kipc_channel_prepare(const union kipc_params *params)
 	return bytes;
 }
 
-static int kipc_channel_init(struct kipc_object *obj)
+static s64 kipc_channel_prepare(const union kipc_params *params)
+{
+	if (params->channel.flags)
+		return -EINVAL;
+	return kipc_channel_check_params(&params->channel);
+}
+
+/* Lay out a ring at @off of the object's memory, as its params say. */
+int kipc_channel_ring_init(struct kipc_object *obj, struct kipc_channel *ch,
+			   u64 off)
 {
 	const struct kipc_channel_params *p = &obj->params.channel;
-	struct kipc_channel *ch;
-	int ret;
 
-	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
-	if (!ch)
-		return -ENOMEM;
-	ch->view.base = obj->mem;
+	ch->view.base = obj->mem + off;
 	ch->view.capacity = p->capacity;
 	ch->view.slot_size = p->slot_size;
+	ch->off = off;
 	ch->max_msg = p->max_msg ? p->max_msg : p->slot_size;
+	ch->closed = 0;
 	atomic64_set(&ch->dropped, 0);
 	atomic64_set(&ch->discarded, 0);
 	xa_init_flags(&ch->bufs, XA_FLAGS_ALLOC1);
 	ch->buf_limit = p->capacity + KIPC_CHANNEL_BUFS_SPARE;
 	atomic64_set(&ch->buffers, 0);
 	atomic64_set(&ch->buffer_bytes, 0);
-	ret = kipc_ring_init(&ch->view);
+	return kipc_ring_init(&ch->view);
+}
+
+static int kipc_channel_init(struct kipc_object *obj)
+{
+	struct kipc_channel *ch;
+	int ret;
+
+	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
+	if (!ch)
+		return -ENOMEM;
+	ret = kipc_channel_ring_init(obj, ch, 0);
 	if (ret) {
 		kfree(ch);
 		return ret;
 	}
 	obj->priv = ch;
 	return 0;
+}
+
+/* The rings a descriptor of a channel or a pipe puts into and gets from. */
+static void kipc_channel_end(struct kipc_object *obj, struct file *file,
+			     struct kipc_channel_end *e)
+{
+	if (obj->type == &kipc_pipe_type) {
+		kipc_pipe_end(obj, file, e);
+		return;
+	}
+	e->put = kipc_channel(obj);
+	e->get = e->put;
+}
+
+/* Has the other side of @ch gone (KIPC_RING_CLOSED_WRITER or _READER)? */
+static bool kipc_channel_closed(struct kipc_channel *ch, unsigned long bit)
+{
+	/* Pairs with kipc_channel_ring_close(): the puts before the bit. */
+	return smp_load_acquire(&ch->closed) & bit;
+}
+
+/*
+ * A pipe's end went away for good: nobody will put into (@bit WRITER) or
+ * get from (@bit READER) @ch again. The caller wakes everyone afterwards.
+ */
+void kipc_channel_ring_close(struct kipc_channel *ch, unsigned long bit)
+{
+	/* Whoever sees the bit sees the puts that came before it. */
+	smp_mb__before_atomic();
+	set_bit(__ffs(bit), &ch->closed);
+	/* Rewritten whole from the trusted bits: undoes any scribble. */
+	kipc_store_release(&kipc_ring_hdr(&ch->view)->closed,
+			   (u32)READ_ONCE(ch->closed));
 }
 
 /* --- large-message buffers -------------------------------------------- */
@@ -268,33 +294,40 @@ static void kipc_channel_drop_indirect(void *arg, u64 handle, u32 len)
 	kipc_channel_buf_put(buf);
 }
 
-static void kipc_channel_destroy(struct kipc_object *obj)
+/* No file is left, so no put or get is running: free what is queued. */
+void kipc_channel_ring_destroy(struct kipc_channel *ch)
 {
-	struct kipc_channel *ch = kipc_channel(obj);
 	struct kipc_channel_buf *buf;
 	unsigned long idx;
 
-	/* No file is left, so no put or get is running: free what is queued. */
 	xa_for_each(&ch->bufs, idx, buf)
 		kipc_channel_buf_remove(ch, buf);
 	xa_destroy(&ch->bufs);
-	kfree(ch);
 }
 
-/* Wake the sleepers and pollers of one or both sides. */
-static int kipc_channel_wake(struct kipc_object *obj, u32 ops)
+static void kipc_channel_destroy(struct kipc_object *obj)
+{
+	kipc_channel_ring_destroy(kipc_channel(obj));
+	kfree(obj->priv);
+}
+
+/* Wake the sleepers and pollers of one or both sides of @ch. */
+static int kipc_channel_wake(struct kipc_object *obj, struct kipc_channel *ch,
+			     u32 ops)
 {
 	int woken = 0, ret;
 
 	if (ops & KIPC_CHANNEL_WAKE_GET) {
-		ret = kipc_wake_word(obj, KIPC_CHANNEL_OFF_PUT_SEQ,
-				     KIPC_CHANNEL_OFF_GET_WAITERS, INT_MAX);
+		ret = kipc_wake_word(obj, ch->off + KIPC_CHANNEL_OFF_PUT_SEQ,
+				     ch->off + KIPC_CHANNEL_OFF_GET_WAITERS,
+				     INT_MAX);
 		if (ret > 0)
 			woken += ret;
 	}
 	if (ops & KIPC_CHANNEL_WAKE_PUT) {
-		ret = kipc_wake_word(obj, KIPC_CHANNEL_OFF_GET_SEQ,
-				     KIPC_CHANNEL_OFF_PUT_WAITERS, INT_MAX);
+		ret = kipc_wake_word(obj, ch->off + KIPC_CHANNEL_OFF_GET_SEQ,
+				     ch->off + KIPC_CHANNEL_OFF_PUT_WAITERS,
+				     INT_MAX);
 		if (ret > 0)
 			woken += ret;
 	}
@@ -306,9 +339,8 @@ static int kipc_channel_wake(struct kipc_object *obj, u32 ops)
  * Recovery only makes transitions live parties already expect, so it runs
  * concurrently with them; the core wakes everyone if we report a change.
  */
-static bool kipc_channel_detach(struct kipc_object *obj, u16 id)
+bool kipc_channel_ring_detach(struct kipc_channel *ch, u16 id)
 {
-	struct kipc_channel *ch = kipc_channel(obj);
 	struct kipc_ring_recovery r = {
 		.drop_indirect = kipc_channel_drop_indirect,
 		.arg = ch,
@@ -323,6 +355,11 @@ static bool kipc_channel_detach(struct kipc_object *obj, u16 id)
 	return r.wake || ret == -EIO;
 }
 
+static bool kipc_channel_detach(struct kipc_object *obj, u16 id)
+{
+	return kipc_channel_ring_detach(kipc_channel(obj), id);
+}
+
 /* --- sleeping --------------------------------------------------------- */
 
 struct kipc_channel_sleep {
@@ -330,49 +367,56 @@ struct kipc_channel_sleep {
 	u32 seq;
 };
 
+/* A consumer sleeps while nothing came and a writer may still come. */
 static bool kipc_channel_get_must_sleep(struct kipc_object *obj, void *arg)
 {
 	struct kipc_channel_sleep *s = arg;
 
-	return kipc_ring_get_must_sleep(&s->ch->view, s->seq);
+	return !kipc_channel_closed(s->ch, KIPC_RING_CLOSED_WRITER) &&
+	       kipc_ring_get_must_sleep(&s->ch->view, s->seq);
 }
 
 static bool kipc_channel_put_must_sleep(struct kipc_object *obj, void *arg)
 {
 	struct kipc_channel_sleep *s = arg;
 
-	return kipc_ring_put_must_sleep(&s->ch->view, s->seq);
+	return !kipc_channel_closed(s->ch, KIPC_RING_CLOSED_READER) &&
+	       kipc_ring_put_must_sleep(&s->ch->view, s->seq);
 }
 
 /*
- * Sleep until a message (@op GET) or room (@op PUT) may be there, given
+ * Sleep until a message (@op GET) or room (@op PUT) may be in @ch, given
  * the seq word read before the failed attempt. The predicate checks the
  * ring itself, not only the seq word: the waker bumps it only when it saw
  * a sleeper counted.
  */
-static int kipc_channel_sleep(struct kipc_object *obj, u32 op, u32 seq,
-			      bool has_deadline, ktime_t deadline)
+static int kipc_channel_sleep(struct kipc_object *obj, struct kipc_channel *ch,
+			      u32 op, u32 seq, bool has_deadline,
+			      ktime_t deadline)
 {
-	struct kipc_channel_sleep s = { .ch = kipc_channel(obj), .seq = seq };
+	struct kipc_channel_sleep s = { .ch = ch, .seq = seq };
 	atomic_t *waiters;
 	int err;
 
 	if (op == KIPC_CHANNEL_GET) {
-		waiters = kipc_waiters(obj, KIPC_CHANNEL_OFF_GET_WAITERS, &err);
-		return kipc_wait_event(obj, KIPC_CHANNEL_OFF_PUT_SEQ, waiters,
-				       kipc_channel_get_must_sleep, &s,
+		waiters = kipc_waiters(obj, ch->off + KIPC_CHANNEL_OFF_GET_WAITERS,
+				       &err);
+		return kipc_wait_event(obj, ch->off + KIPC_CHANNEL_OFF_PUT_SEQ,
+				       waiters, kipc_channel_get_must_sleep, &s,
 				       has_deadline, deadline);
 	}
-	waiters = kipc_waiters(obj, KIPC_CHANNEL_OFF_PUT_WAITERS, &err);
-	return kipc_wait_event(obj, KIPC_CHANNEL_OFF_GET_SEQ, waiters,
+	waiters = kipc_waiters(obj, ch->off + KIPC_CHANNEL_OFF_PUT_WAITERS, &err);
+	return kipc_wait_event(obj, ch->off + KIPC_CHANNEL_OFF_GET_SEQ, waiters,
 			       kipc_channel_put_must_sleep, &s, has_deadline,
 			       deadline);
 }
 
 static long kipc_channel_ioc_wait(struct kipc_object *obj,
+				  const struct kipc_channel_end *e,
 				  struct kipc_channel_wait __user *uarg)
 {
 	struct kipc_channel_wait arg;
+	struct kipc_channel *ch;
 	ktime_t deadline;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -381,22 +425,40 @@ static long kipc_channel_ioc_wait(struct kipc_object *obj,
 	    arg.flags & ~KIPC_WAIT_DEADLINE || arg.pad ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
+	ch = arg.op == KIPC_CHANNEL_GET ? e->get : e->put;
+	if (!ch)
+		return -EBADF;
+	/* The end of the stream, whatever the header says. */
+	if (arg.op == KIPC_CHANNEL_PUT &&
+	    kipc_channel_closed(ch, KIPC_RING_CLOSED_READER))
+		return -EPIPE;
+	if (arg.op == KIPC_CHANNEL_GET &&
+	    kipc_channel_closed(ch, KIPC_RING_CLOSED_WRITER) &&
+	    !kipc_ring_can_get(&ch->view))
+		return -ENODATA;
 	deadline = arg.deadline_ns > KTIME_MAX ? KTIME_MAX : arg.deadline_ns;
-	return kipc_channel_sleep(obj, arg.op, arg.seq,
+	return kipc_channel_sleep(obj, ch, arg.op, arg.seq,
 				  arg.flags & KIPC_WAIT_DEADLINE, deadline);
 }
 
 static long kipc_channel_ioc_wake(struct kipc_object *obj,
+				  const struct kipc_channel_end *e,
 				  struct kipc_channel_wake __user *uarg)
 {
 	struct kipc_channel_wake arg;
+	int woken = 0;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (!arg.ops || arg.ops & ~(KIPC_CHANNEL_WAKE_GET | KIPC_CHANNEL_WAKE_PUT) ||
 	    arg.flags || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
-	return kipc_channel_wake(obj, arg.ops);
+	/* A pipe's end wakes its rings: sides nobody sleeps on cost little. */
+	if (e->put)
+		woken += kipc_channel_wake(obj, e->put, arg.ops);
+	if (e->get && e->get != e->put)
+		woken += kipc_channel_wake(obj, e->get, arg.ops);
+	return woken;
 }
 
 static u32 kipc_channel_sleepers(struct kipc_object *obj, u64 offset)
@@ -404,78 +466,127 @@ static u32 kipc_channel_sleepers(struct kipc_object *obj, u64 offset)
 	return kipc_load(kipc_word(obj, offset)) & ~KIPC_WAITERS_POLL;
 }
 
+static void kipc_channel_add_stats(struct kipc_channel *ch,
+				   struct kipc_channel_stats *st)
+{
+	st->dropped += atomic64_read(&ch->dropped);
+	st->discarded += atomic64_read(&ch->discarded);
+	st->buffers += atomic64_read(&ch->buffers);
+	st->buffer_bytes += atomic64_read(&ch->buffer_bytes);
+}
+
+/*
+ * A pipe's end reports the messages waiting for it (a one-way writer: the
+ * messages it queued), its rings' counters summed.
+ */
 static long kipc_channel_ioc_stats(struct kipc_object *obj,
+				   const struct kipc_channel_end *e,
 				   struct kipc_channel_stats __user *uarg)
 {
-	struct kipc_channel *ch = kipc_channel(obj);
+	struct kipc_channel *in = e->get ? e->get : e->put;
 	struct kipc_channel_stats st;
 
 	if (copy_from_user(&st, uarg, sizeof(st)))
 		return -EFAULT;
 	if (memchr_inv(&st, 0, sizeof(st)))
 		return -EINVAL;
-	st.queued = kipc_ring_queued(&ch->view);
-	st.dropped = atomic64_read(&ch->dropped);
-	st.discarded = atomic64_read(&ch->discarded);
-	st.get_waiters = kipc_channel_sleepers(obj, KIPC_CHANNEL_OFF_GET_WAITERS);
-	st.put_waiters = kipc_channel_sleepers(obj, KIPC_CHANNEL_OFF_PUT_WAITERS);
-	st.buffers = atomic64_read(&ch->buffers);
-	st.buffer_bytes = atomic64_read(&ch->buffer_bytes);
+	st.queued = kipc_ring_queued(&in->view);
+	if (e->get)
+		st.get_waiters = kipc_channel_sleepers(obj, e->get->off +
+						       KIPC_CHANNEL_OFF_GET_WAITERS);
+	if (e->put)
+		st.put_waiters = kipc_channel_sleepers(obj, e->put->off +
+						       KIPC_CHANNEL_OFF_PUT_WAITERS);
+	if (e->put)
+		kipc_channel_add_stats(e->put, &st);
+	if (e->get && e->get != e->put)
+		kipc_channel_add_stats(e->get, &st);
 	if (copy_to_user(uarg, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;
 }
 
-static long kipc_channel_ioc_large(struct kipc_object *obj, bool put,
+static long kipc_channel_ioc_large(struct kipc_object *obj,
+				   struct kipc_channel *ch, bool put,
 				   struct kipc_channel_large __user *uarg);
 
-static long kipc_channel_ioctl(struct kipc_object *obj, struct file *file,
-			       unsigned int cmd, unsigned long arg)
+long kipc_channel_ioctl(struct kipc_object *obj, struct file *file,
+			unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
+	struct kipc_channel_end e;
 
+	kipc_channel_end(obj, file, &e);
 	switch (cmd) {
 	case KIPC_CHANNEL_IOC_WAIT:
-		return kipc_channel_ioc_wait(obj, argp);
+		return kipc_channel_ioc_wait(obj, &e, argp);
 	case KIPC_CHANNEL_IOC_WAKE:
-		return kipc_channel_ioc_wake(obj, argp);
+		return kipc_channel_ioc_wake(obj, &e, argp);
 	case KIPC_CHANNEL_IOC_STATS:
-		return kipc_channel_ioc_stats(obj, argp);
+		return kipc_channel_ioc_stats(obj, &e, argp);
 	case KIPC_CHANNEL_IOC_PUT_LARGE:
-		return kipc_channel_ioc_large(obj, true, argp);
+		return kipc_channel_ioc_large(obj, e.put, true, argp);
 	case KIPC_CHANNEL_IOC_GET_LARGE:
-		return kipc_channel_ioc_large(obj, false, argp);
+		return kipc_channel_ioc_large(obj, e.get, false, argp);
+	case KIPC_PIPE_IOC_END:
+		if (obj->type != &kipc_pipe_type)
+			return -ENOTTY;
+		return kipc_pipe_ioc_end(obj, file, argp);
 	}
 	return -ENOTTY;
 }
 
 /* --- poll, read, write ------------------------------------------------ */
 
-static __poll_t kipc_channel_poll(struct kipc_object *obj, struct file *file,
-				  struct poll_table_struct *pt)
+/* Tell userspace wakers of the side at @waiters_off that a watcher may be. */
+static void kipc_channel_poll_bit(struct kipc_object *obj,
+				  struct poll_table_struct *pt, u64 waiters_off)
 {
-	struct kipc_channel *ch = kipc_channel(obj);
+	atomic_t *waiters;
+	int err;
+
+	if (poll_does_not_wait(pt))
+		return;
+	waiters = kipc_waiters(obj, waiters_off, &err);
+	if (!waiters)
+		return;
+	atomic_or(KIPC_WAITERS_POLL, waiters);
+	smp_mb__after_atomic(); /* the bit before readiness */
+}
+
+/*
+ * Readable when a message is there, or at the end of the stream (then
+ * also EPOLLHUP); writable when there is room, or when the reader is gone
+ * (then also EPOLLERR: a write fails at once with EPIPE).
+ */
+__poll_t kipc_channel_poll(struct kipc_object *obj, struct file *file,
+			   struct poll_table_struct *pt)
+{
 	__poll_t want = poll_requested_events(pt);
+	struct kipc_channel_end e;
 	__poll_t mask = 0;
 
-	/*
-	 * One poll_wait; the waiter word of each side watched gets the poll
-	 * bit, so that userspace wakers of that side enter the kernel.
-	 */
-	if (want & (EPOLLIN | EPOLLRDNORM)) {
-		kipc_poll_arm(obj, file, pt, KIPC_CHANNEL_OFF_GET_WAITERS);
-		if ((want & (EPOLLOUT | EPOLLWRNORM)) && !poll_does_not_wait(pt)) {
-			atomic_or(KIPC_WAITERS_POLL, (atomic_t *)
-				  kipc_word(obj, KIPC_CHANNEL_OFF_PUT_WAITERS));
-			smp_mb__after_atomic(); /* the bit before readiness */
-		}
-	} else {
-		kipc_poll_arm(obj, file, pt, KIPC_CHANNEL_OFF_PUT_WAITERS);
+	kipc_channel_end(obj, file, &e);
+	/* One poll_wait; the waiter word of each side watched gets the bit. */
+	kipc_poll_arm(obj, file, pt, KIPC_WAITERS_NONE);
+	if (e.get && (want & (EPOLLIN | EPOLLRDNORM)))
+		kipc_channel_poll_bit(obj, pt, e.get->off +
+				      KIPC_CHANNEL_OFF_GET_WAITERS);
+	if (e.put && (want & (EPOLLOUT | EPOLLWRNORM)))
+		kipc_channel_poll_bit(obj, pt, e.put->off +
+				      KIPC_CHANNEL_OFF_PUT_WAITERS);
+	if (e.get) {
+		if (kipc_channel_closed(e.get, KIPC_RING_CLOSED_WRITER))
+			mask |= EPOLLIN | EPOLLRDNORM | EPOLLHUP;
+		else if (kipc_ring_can_get(&e.get->view))
+			mask |= EPOLLIN | EPOLLRDNORM;
 	}
-	if (kipc_ring_can_get(&ch->view))
-		mask |= EPOLLIN | EPOLLRDNORM;
-	if (kipc_ring_can_put(&ch->view))
-		mask |= EPOLLOUT | EPOLLWRNORM;
+	if (e.put) {
+		if (kipc_channel_closed(e.put, KIPC_RING_CLOSED_READER))
+			mask |= EPOLLOUT | EPOLLWRNORM | EPOLLERR;
+		else if (kipc_ring_can_put(&e.put->view))
+			mask |= EPOLLOUT | EPOLLWRNORM;
+	}
 	return mask;
 }
 
@@ -487,13 +598,12 @@ struct kipc_channel_how {
 };
 
 /* The message at @m is ours: free its slot and wake producers. */
-static void kipc_channel_taken(struct kipc_object *obj, struct kipc_ring_msg *m)
+static void kipc_channel_taken(struct kipc_object *obj, struct kipc_channel *ch,
+			       struct kipc_ring_msg *m)
 {
-	struct kipc_channel *ch = kipc_channel(obj);
-
 	kipc_ring_get_release(&ch->view, m);
 	if (kipc_ring_after_get(&ch->view))
-		kipc_channel_wake(obj, KIPC_CHANNEL_WAKE_PUT);
+		kipc_channel_wake(obj, ch, KIPC_CHANNEL_WAKE_PUT);
 }
 
 /*
@@ -506,10 +616,10 @@ static void kipc_channel_taken(struct kipc_object *obj, struct kipc_ring_msg *m)
  * another consumer took the message first: peek again.
  */
 static ssize_t kipc_channel_get_one(struct kipc_object *obj,
+				    struct kipc_channel *ch,
 				    struct kipc_ring_msg *m, struct iov_iter *to,
 				    bool *retry)
 {
-	struct kipc_channel *ch = kipc_channel(obj);
 	size_t room = iov_iter_count(to);
 	struct kipc_channel_buf *buf = NULL;
 	const void *data = m->data;
@@ -522,7 +632,7 @@ static ssize_t kipc_channel_get_one(struct kipc_object *obj,
 				*retry = true;
 				return 0;
 			}
-			kipc_channel_taken(obj, m);
+			kipc_channel_taken(obj, ch, m);
 			return -EBADMSG;
 		}
 		data = buf->data;
@@ -550,37 +660,48 @@ static ssize_t kipc_channel_get_one(struct kipc_object *obj,
 		kipc_channel_buf_remove(ch, buf);
 		kipc_channel_buf_put(buf);
 	}
-	kipc_channel_taken(obj, m);
+	kipc_channel_taken(obj, ch, m);
 	return m->len;
 }
 
-/* One message, inline or indirect, into @to. */
-static ssize_t kipc_channel_kget(struct kipc_object *obj, struct iov_iter *to,
+/*
+ * One message, inline or indirect, from @ch into @to. Returns its length,
+ * or -ENODATA once @ch is empty and its writer gone (every message put
+ * before is delivered first), -EBADF without a ring to get from.
+ */
+static ssize_t kipc_channel_kget(struct kipc_object *obj,
+				 struct kipc_channel *ch, struct iov_iter *to,
 				 const struct kipc_channel_how *how)
 {
-	struct kipc_channel *ch = kipc_channel(obj);
-	struct kipc_ring_hdr *h = kipc_ring_hdr(&ch->view);
+	struct kipc_ring_hdr *h;
 	struct kipc_ring_msg m;
 	ssize_t ret;
 
+	if (!ch)
+		return -EBADF;
+	h = kipc_ring_hdr(&ch->view);
 	for (;;) {
 		u32 seq = kipc_load_acquire(&h->put_seq);
+		/* Before the peek: an empty ring then means the end. */
+		bool eof = kipc_channel_closed(ch, KIPC_RING_CLOSED_WRITER);
 
 		ret = kipc_ring_peek(&ch->view, KIPC_RING_OWNER_KERNEL,
 				     KIPC_RING_TAKE_INDIRECT, &m);
 		if (!ret) {
 			bool retry = false;
 
-			ret = kipc_channel_get_one(obj, &m, to, &retry);
+			ret = kipc_channel_get_one(obj, ch, &m, to, &retry);
 			if (retry)
 				continue;
 			return ret;
 		}
 		if (ret != -EAGAIN)
 			return ret;
+		if (eof)
+			return -ENODATA;
 		if (how->nowait)
 			return -EAGAIN;
-		ret = kipc_channel_sleep(obj, KIPC_CHANNEL_GET, seq,
+		ret = kipc_channel_sleep(obj, ch, KIPC_CHANNEL_GET, seq,
 					 how->has_deadline, how->deadline);
 		if (ret && ret != -EAGAIN)
 			return ret;
@@ -588,23 +709,30 @@ static ssize_t kipc_channel_kget(struct kipc_object *obj, struct iov_iter *to,
 }
 
 /*
- * One message from @from. The payload is copied in before a slot is
- * claimed, so that no claim is ever held across a fault; a message larger
- * than a slot goes into a kernel buffer named by an indirect record.
+ * One message from @from into @ch. The payload is copied in before a slot
+ * is claimed, so that no claim is ever held across a fault; a message
+ * larger than a slot goes into a kernel buffer named by an indirect record.
+ * Returns its length, or -EPIPE once the reader of @ch is gone, -EBADF
+ * without a ring to put into.
  */
-static ssize_t kipc_channel_kput(struct kipc_object *obj, struct iov_iter *from,
+static ssize_t kipc_channel_kput(struct kipc_object *obj,
+				 struct kipc_channel *ch, struct iov_iter *from,
 				 const struct kipc_channel_how *how)
 {
-	struct kipc_channel *ch = kipc_channel(obj);
-	struct kipc_ring_hdr *h = kipc_ring_hdr(&ch->view);
 	size_t len = iov_iter_count(from);
 	u8 stack_buf[KIPC_CHANNEL_STACK_BUF];
 	struct kipc_channel_buf *large = NULL;
+	struct kipc_ring_hdr *h;
 	void *buf = stack_buf;
 	ssize_t ret;
 
+	if (!ch)
+		return -EBADF;
 	if (len > ch->max_msg)
 		return -EMSGSIZE;
+	if (kipc_channel_closed(ch, KIPC_RING_CLOSED_READER))
+		return -EPIPE;
+	h = kipc_ring_hdr(&ch->view);
 	if (len > ch->view.slot_size) {
 		large = kipc_channel_buf_new(ch, len);
 		if (IS_ERR(large))
@@ -622,6 +750,10 @@ static ssize_t kipc_channel_kput(struct kipc_object *obj, struct iov_iter *from,
 	for (;;) {
 		u32 seq = kipc_load_acquire(&h->get_seq);
 
+		if (kipc_channel_closed(ch, KIPC_RING_CLOSED_READER)) {
+			ret = -EPIPE;
+			break;
+		}
 		if (large)
 			ret = kipc_channel_publish_buf(ch, large);
 		else
@@ -629,13 +761,13 @@ static ssize_t kipc_channel_kput(struct kipc_object *obj, struct iov_iter *from,
 						buf, len);
 		if (!ret) {
 			if (kipc_ring_after_put(&ch->view))
-				kipc_channel_wake(obj, KIPC_CHANNEL_WAKE_GET);
+				kipc_channel_wake(obj, ch, KIPC_CHANNEL_WAKE_GET);
 			ret = len;
 			break;
 		}
 		if (ret != -EAGAIN || how->nowait)
 			break;
-		ret = kipc_channel_sleep(obj, KIPC_CHANNEL_PUT, seq,
+		ret = kipc_channel_sleep(obj, ch, KIPC_CHANNEL_PUT, seq,
 					 how->has_deadline, how->deadline);
 		if (ret && ret != -EAGAIN)
 			break;
@@ -659,24 +791,37 @@ static bool kipc_channel_nowait(struct kiocb *iocb)
 	       (iocb->ki_filp->f_flags & O_NONBLOCK);
 }
 
-/* One message per read. */
-static ssize_t kipc_channel_read_iter(struct kiocb *iocb, struct iov_iter *to)
+/* One message per read; 0 at the end of a pipe's stream, as pipe(7). */
+ssize_t kipc_channel_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct kipc_channel_how how = { .nowait = kipc_channel_nowait(iocb) };
+	struct kipc_object *obj = iocb->ki_filp->private_data;
+	struct kipc_channel_end e;
+	ssize_t ret;
 
-	return kipc_channel_kget(iocb->ki_filp->private_data, to, &how);
+	kipc_channel_end(obj, iocb->ki_filp, &e);
+	ret = kipc_channel_kget(obj, e.get, to, &how);
+	return ret == -ENODATA ? 0 : ret;
 }
 
-/* One message per write. */
-static ssize_t kipc_channel_write_iter(struct kiocb *iocb, struct iov_iter *from)
+/* One message per write; EPIPE and SIGPIPE once the reader is gone. */
+ssize_t kipc_channel_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct kipc_channel_how how = { .nowait = kipc_channel_nowait(iocb) };
+	struct kipc_object *obj = iocb->ki_filp->private_data;
+	struct kipc_channel_end e;
+	ssize_t ret;
 
-	return kipc_channel_kput(iocb->ki_filp->private_data, from, &how);
+	kipc_channel_end(obj, iocb->ki_filp, &e);
+	ret = kipc_channel_kput(obj, e.put, from, &how);
+	if (ret == -EPIPE)
+		send_sig(SIGPIPE, current, 0);
+	return ret;
 }
 
 /* KIPC_CHANNEL_IOC_PUT_LARGE and GET_LARGE: put or get through the kernel. */
-static long kipc_channel_ioc_large(struct kipc_object *obj, bool put,
+static long kipc_channel_ioc_large(struct kipc_object *obj,
+				   struct kipc_channel *ch, bool put,
 				   struct kipc_channel_large __user *uarg)
 {
 	struct kipc_channel_large arg;
@@ -691,7 +836,9 @@ static long kipc_channel_ioc_large(struct kipc_object *obj, bool put,
 	if (arg.flags & ~(KIPC_WAIT_DEADLINE | KIPC_CHANNEL_LARGE_NOWAIT) ||
 	    arg.pad || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
-	if (put && arg.len > kipc_channel(obj)->max_msg)
+	if (!ch)
+		return -EBADF;
+	if (put && arg.len > ch->max_msg)
 		return -EMSGSIZE;
 	len = min_t(u64, arg.len, KIPC_CHANNEL_MAX_MSG);
 	how.nowait = arg.flags & KIPC_CHANNEL_LARGE_NOWAIT;
@@ -702,8 +849,25 @@ static long kipc_channel_ioc_large(struct kipc_object *obj, bool put,
 	if (ret)
 		return ret;
 	if (put)
-		return kipc_channel_kput(obj, &iter, &how);
-	return kipc_channel_kget(obj, &iter, &how);
+		return kipc_channel_kput(obj, ch, &iter, &how);
+	return kipc_channel_kget(obj, ch, &iter, &how);
+}
+
+/* fdinfo lines of one ring, each key starting with @prefix. */
+void kipc_channel_show_ring(struct kipc_object *obj, struct kipc_channel *ch,
+			    const char *prefix, struct seq_file *m)
+{
+	seq_printf(m, "%squeued:\t%llu\n", prefix, kipc_ring_queued(&ch->view));
+	seq_printf(m, "%sget-waiters:\t%u\n", prefix,
+		   kipc_channel_sleepers(obj, ch->off + KIPC_CHANNEL_OFF_GET_WAITERS));
+	seq_printf(m, "%sput-waiters:\t%u\n", prefix,
+		   kipc_channel_sleepers(obj, ch->off + KIPC_CHANNEL_OFF_PUT_WAITERS));
+	seq_printf(m, "%sdropped:\t%lld\n", prefix, atomic64_read(&ch->dropped));
+	seq_printf(m, "%sdiscarded:\t%lld\n", prefix, atomic64_read(&ch->discarded));
+	seq_printf(m, "%sbuffers:\t%lld\n", prefix, atomic64_read(&ch->buffers));
+	seq_printf(m, "%sbuffer-bytes:\t%lld\n", prefix,
+		   atomic64_read(&ch->buffer_bytes));
+	seq_printf(m, "%sclosed:\t%lu\n", prefix, READ_ONCE(ch->closed));
 }
 
 static void kipc_channel_show_fdinfo(struct kipc_object *obj, struct seq_file *m)
@@ -713,15 +877,7 @@ static void kipc_channel_show_fdinfo(struct kipc_object *obj, struct seq_file *m
 	seq_printf(m, "kipc-capacity:\t%u\n", ch->view.capacity);
 	seq_printf(m, "kipc-slot-size:\t%u\n", ch->view.slot_size);
 	seq_printf(m, "kipc-max-msg:\t%u\n", ch->max_msg);
-	seq_printf(m, "kipc-queued:\t%llu\n", kipc_ring_queued(&ch->view));
-	seq_printf(m, "kipc-get-waiters:\t%u\n",
-		   kipc_channel_sleepers(obj, KIPC_CHANNEL_OFF_GET_WAITERS));
-	seq_printf(m, "kipc-put-waiters:\t%u\n",
-		   kipc_channel_sleepers(obj, KIPC_CHANNEL_OFF_PUT_WAITERS));
-	seq_printf(m, "kipc-dropped:\t%lld\n", atomic64_read(&ch->dropped));
-	seq_printf(m, "kipc-discarded:\t%lld\n", atomic64_read(&ch->discarded));
-	seq_printf(m, "kipc-buffers:\t%lld\n", atomic64_read(&ch->buffers));
-	seq_printf(m, "kipc-buffer-bytes:\t%lld\n", atomic64_read(&ch->buffer_bytes));
+	kipc_channel_show_ring(obj, ch, "kipc-", m);
 }
 
 const struct kipc_type kipc_channel_type = {

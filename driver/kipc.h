@@ -89,6 +89,10 @@ struct kipc_uring {
  *               held: must not sleep on user memory.
  * @poll, @read_iter, @write_iter, @ioctl, @show_fdinfo: optional; @ioctl
  *               returns -ENOTTY for commands it does not know
+ * @release:     optional: the last reference to @file went (every dup,
+ *               fork copy, mapping and io_uring request is gone); runs
+ *               before the file's reference on the object is dropped
+ * @show_file:   optional: fdinfo lines about @file itself, after @show_fdinfo
  * @uring_try:   optional: run io_uring command @uc once without sleeping
  *               and return its result, -EOPNOTSUPP for an operation the
  *               type does not serve, or -EAGAIN (only for operations that
@@ -112,6 +116,9 @@ struct kipc_type {
 	long (*ioctl)(struct kipc_object *obj, struct file *file,
 		      unsigned int cmd, unsigned long arg);
 	void (*show_fdinfo)(struct kipc_object *obj, struct seq_file *m);
+	void (*release)(struct kipc_object *obj, struct file *file);
+	void (*show_file)(struct kipc_object *obj, struct file *file,
+			  struct seq_file *m);
 	int (*uring_try)(struct kipc_object *obj, struct kipc_ucmd *uc);
 };
 
@@ -158,6 +165,7 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 void kipc_object_get(struct kipc_object *obj);
 void kipc_object_put(struct kipc_object *obj);
 int kipc_object_install_fd(struct kipc_object *obj, u32 fd_flags);
+struct file *kipc_object_getfile(struct kipc_object *obj, u32 fd_flags);
 const struct kipc_type *kipc_type_find(u32 type);
 extern atomic_t kipc_objects_live;
 
@@ -212,5 +220,8 @@ extern const struct kipc_type kipc_cond_type;
 /* sync_wait_any.c: KIPC_IOC_WAIT_ANY on the control device @dev */
 long kipc_sync_ioc_wait_any(struct file *dev, struct kipc_wait_any __user *uarg);
 extern const struct kipc_type kipc_channel_type;
+/* pipe.c: KIPC_IOC_PIPE; pipes are created only there, never by type. */
+extern const struct kipc_type kipc_pipe_type;
+long kipc_ioc_pipe(struct kipc_pipe __user *uarg);
 
 #endif /* _KIPC_DRIVER_H */

@@ -24,7 +24,7 @@
  * Not yet KIPC_FEATURE_URING_CMD: io_uring commands serve sync objects but
  * not channels (Documentation/uring.rst).
  */
-#define KIPC_FEATURES	(KIPC_FEATURE_SHM | KIPC_FEATURE_SYNC)
+#define KIPC_FEATURES	(KIPC_FEATURE_SHM | KIPC_FEATURE_CHANNEL | KIPC_FEATURE_SYNC)
 
 /*
  * Open /dev/kipc files. Exposed in sysfs so that tests can prove that every
@@ -77,6 +77,8 @@ static long kipc_dev_ioctl(struct file *file, unsigned int cmd,
 		return kipc_ioc_unlink(argp);
 	case KIPC_IOC_WAIT_ANY:
 		return kipc_sync_ioc_wait_any(file, argp);
+	case KIPC_IOC_PIPE:
+		return kipc_ioc_pipe(argp);
 	default:
 		return -ENOTTY;
 	}

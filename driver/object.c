@@ -121,7 +121,11 @@ void kipc_object_put(struct kipc_object *obj)
 
 static int kipc_obj_release(struct inode *inode, struct file *file)
 {
-	kipc_object_put(file->private_data);
+	struct kipc_object *obj = file->private_data;
+
+	if (obj->type->release)
+		obj->type->release(obj, file);
+	kipc_object_put(obj);
 	return 0;
 }
 
@@ -208,6 +212,8 @@ static void kipc_obj_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "kipc-sleepers:\t%u\n", kipc_wait_sleepers(obj));
 	if (obj->type->show_fdinfo)
 		obj->type->show_fdinfo(obj, m);
+	if (obj->type->show_file)
+		obj->type->show_file(obj, file, m);
 }
 
 static const struct file_operations kipc_object_fops = {
@@ -225,29 +231,44 @@ static const struct file_operations kipc_object_fops = {
 };
 
 /*
+ * A new file on @obj (not yet a descriptor), holding its own reference.
+ * Only KIPC_FD_NONBLOCK of @fd_flags matters here.
+ */
+struct file *kipc_object_getfile(struct kipc_object *obj, u32 fd_flags)
+{
+	struct file *file;
+	int flags = O_RDWR;
+
+	if (fd_flags & KIPC_FD_NONBLOCK)
+		flags |= O_NONBLOCK;
+	kipc_object_get(obj);
+	file = anon_inode_getfile(obj->type->name, &kipc_object_fops, obj, flags);
+	if (IS_ERR(file)) {
+		kipc_object_put(obj);
+		return file;
+	}
+	if (obj->type->fmode_nowait)
+		file->f_mode |= FMODE_NOWAIT;
+	return file;
+}
+
+/*
  * Give the caller a new descriptor on @obj. Takes a reference for the file;
  * the caller keeps its own.
  */
 int kipc_object_install_fd(struct kipc_object *obj, u32 fd_flags)
 {
 	struct file *file;
-	int fd, flags = O_RDWR;
+	int fd;
 
-	if (fd_flags & KIPC_FD_NONBLOCK)
-		flags |= O_NONBLOCK;
 	fd = get_unused_fd_flags(fd_flags & KIPC_FD_INHERIT ? 0 : O_CLOEXEC);
 	if (fd < 0)
 		return fd;
-
-	kipc_object_get(obj);
-	file = anon_inode_getfile(obj->type->name, &kipc_object_fops, obj, flags);
+	file = kipc_object_getfile(obj, fd_flags);
 	if (IS_ERR(file)) {
-		kipc_object_put(obj);
 		put_unused_fd(fd);
 		return PTR_ERR(file);
 	}
-	if (obj->type->fmode_nowait)
-		file->f_mode |= FMODE_NOWAIT;
 	fd_install(fd, file);
 	return fd;
 }

@@ -183,6 +183,23 @@ int kipc_channel_stats(const struct kipc_channel *ch,
 		       struct kipc_channel_stats *stats);
 
 /*
+ * Pipes: an anonymous channel with two ends, like multiprocessing.Pipe().
+ * kipc_pipe_create makes one from @params (as for a channel) and returns
+ * the descriptors of end 0 and end 1 in @fds. @flags: KIPC_PIPE_DUPLEX
+ * (each end puts and gets; without it end 0 only gets and end 1 only puts)
+ * and KIPC_FD_* for both descriptors. Use each end through
+ * kipc_channel_attach(); every kipc_channel_* call works on it, and a call
+ * in a direction the end lacks fails with -EBADF.
+ *
+ * Once every handle on one end is gone (closed, or its process died),
+ * the other end gets what was already queued, then -ENODATA (get, get_many,
+ * get_claim; read(2) returns 0); puts fail with -EPIPE (write(2) too, and
+ * raises SIGPIPE). See Documentation/channels.rst.
+ */
+int kipc_pipe_create(const struct kipc_channel_params *params, __u32 flags,
+		     int fds[2]);
+
+/*
  * Synchronisation: Semaphore, Lock, RLock, Event, Barrier, Condition
  * (Documentation/sync.rst). Each object is a handle holding the object's
  * descriptor, its mapping and the mapping's owner id (re-queried after

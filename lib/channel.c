@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Channels: the userspace fast paths of include/kipc/ring.h, with the
- * kernel entered only to sleep and to wake sleepers.
+ * Channels and pipe ends: the userspace fast paths of include/kipc/ring.h,
+ * with the kernel entered only to sleep and to wake sleepers. A channel
+ * puts into and gets from one ring; a pipe's end puts into one ring and
+ * gets from another (a one-way end has only one of them).
  */
 
 #define _GNU_SOURCE
@@ -24,7 +26,11 @@ struct kipc_channel {
 	void *base;
 	size_t size;
 	size_t max_msg;
-	struct kipc_ring_view v;
+	/* The rings puts go to and gets come from; base NULL: EBADF. */
+	struct kipc_ring_view pv;
+	struct kipc_ring_view gv;
+	/* A pipe's end: the rings' closed words mean something. */
+	bool pipe;
 	/* The owner id of our mapping, valid while fork_gen matches. */
 	u32 owner;
 	unsigned int owner_gen;
@@ -64,9 +70,19 @@ static int ch_owner(struct kipc_channel *ch)
 	return id;
 }
 
-static struct kipc_ring_hdr *ch_hdr(struct kipc_channel *ch)
+static struct kipc_ring_view *ch_view(struct kipc_channel *ch, __u32 op)
 {
-	return ch->base;
+	return op == KIPC_CHANNEL_GET ? &ch->gv : &ch->pv;
+}
+
+/*
+ * A pipe's put ring whose reader is gone. Checked on every put: one load
+ * of a line that is only written once.
+ */
+static bool ch_epipe(struct kipc_channel *ch)
+{
+	return ch->pipe &&
+	       (kipc_ring_closed(&ch->pv) & KIPC_RING_CLOSED_READER);
 }
 
 static void ch_wake(struct kipc_channel *ch, __u32 ops)
@@ -78,13 +94,13 @@ static void ch_wake(struct kipc_channel *ch, __u32 ops)
 
 static void ch_after_put(struct kipc_channel *ch)
 {
-	if (kipc_ring_after_put(&ch->v))
+	if (kipc_ring_after_put(&ch->pv))
 		ch_wake(ch, KIPC_CHANNEL_WAKE_GET);
 }
 
 static void ch_after_get(struct kipc_channel *ch)
 {
-	if (kipc_ring_after_get(&ch->v))
+	if (kipc_ring_after_get(&ch->gv))
 		ch_wake(ch, KIPC_CHANNEL_WAKE_PUT);
 }
 
@@ -110,8 +126,19 @@ static inline void ch_cpu_relax(void)
 
 static bool ch_ready(struct kipc_channel *ch, __u32 op)
 {
-	return op == KIPC_CHANNEL_GET ? kipc_ring_can_get(&ch->v) :
-					kipc_ring_can_put(&ch->v);
+	return op == KIPC_CHANNEL_GET ? kipc_ring_can_get(&ch->gv) :
+					kipc_ring_can_put(&ch->pv);
+}
+
+/*
+ * The end of a pipe's stream, checked only once a get found nothing: the
+ * writer is gone and, after that was seen, the ring still has nothing.
+ */
+static bool ch_eof(struct kipc_channel *ch)
+{
+	return ch->pipe &&
+	       (kipc_ring_closed(&ch->gv) & KIPC_RING_CLOSED_WRITER) &&
+	       !kipc_ring_can_get(&ch->gv);
 }
 
 static int ch_wait(struct kipc_channel *ch, __u32 op, __u32 seq,
@@ -120,6 +147,11 @@ static int ch_wait(struct kipc_channel *ch, __u32 op, __u32 seq,
 	struct kipc_channel_wait args = { .op = op, .seq = seq };
 	int ret, i;
 
+	/* Before sleeping: would the pipe's peer never come? */
+	if (op == KIPC_CHANNEL_GET && ch_eof(ch))
+		return -ENODATA;
+	if (op == KIPC_CHANNEL_PUT && ch_epipe(ch))
+		return -EPIPE;
 	if (deadline_ns == KIPC_NOWAIT)
 		return -EAGAIN;
 	for (i = 0; i < CH_SPINS; i++) {
@@ -167,7 +199,7 @@ static int ch_put_large(struct kipc_channel *ch, const void *buf, size_t len,
 
 static __u32 ch_seq(struct kipc_channel *ch, __u32 op)
 {
-	struct kipc_ring_hdr *h = ch_hdr(ch);
+	struct kipc_ring_hdr *h = kipc_ring_hdr(ch_view(ch, op));
 
 	return op == KIPC_CHANNEL_GET ? kipc_load_acquire(&h->put_seq) :
 					kipc_load_acquire(&h->get_seq);
@@ -205,8 +237,21 @@ int kipc_channel_unlink(const char *name)
 	return kipc_object_unlink(name);
 }
 
+/* Point @v at the ring at @off, if the end has one. */
+static int ch_ring(struct kipc_channel *ch, struct kipc_ring_view *v, __u64 off,
+		   const struct kipc_channel_params *p)
+{
+	if (off == KIPC_PIPE_NO_RING)
+		return 0;
+	v->base = (char *)ch->base + off;
+	v->capacity = p->capacity;
+	v->slot_size = p->slot_size;
+	return kipc_ring_check_header(v);
+}
+
 int kipc_channel_attach(int fd, struct kipc_channel **chp)
 {
+	struct kipc_pipe_end end = { .put_ring = 0, .get_ring = 0 };
 	const struct kipc_channel_params *p;
 	struct kipc_channel *ch;
 	struct kipc_info info;
@@ -217,16 +262,26 @@ int kipc_channel_attach(int fd, struct kipc_channel **chp)
 	ret = kipc_object_info(fd, &info);
 	if (ret)
 		return ret;
-	if (info.type != KIPC_TYPE_CHANNEL)
+	if (info.type == KIPC_TYPE_PIPE) {
+		ret = kipc__ioctl(fd, KIPC_PIPE_IOC_END, &end);
+		if (ret)
+			return ret;
+	} else if (info.type != KIPC_TYPE_CHANNEL) {
 		return -EINVAL;
+	}
 	p = &info.params.channel;
 	bytes = kipc_ring_bytes(p->capacity, p->slot_size);
-	if (!bytes || bytes > info.size)
+	if (!bytes ||
+	    (end.put_ring != KIPC_PIPE_NO_RING &&
+	     (end.put_ring > info.size || bytes > info.size - end.put_ring)) ||
+	    (end.get_ring != KIPC_PIPE_NO_RING &&
+	     (end.get_ring > info.size || bytes > info.size - end.get_ring)))
 		return -EPROTO;
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return -ENOMEM;
 	ch->fd = fd;
+	ch->pipe = info.type == KIPC_TYPE_PIPE;
 	ch->size = info.size;
 	ch->max_msg = p->max_msg ? p->max_msg : p->slot_size;
 	ch->base = mmap(NULL, info.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -235,10 +290,9 @@ int kipc_channel_attach(int fd, struct kipc_channel **chp)
 		free(ch);
 		return ret;
 	}
-	ch->v.base = ch->base;
-	ch->v.capacity = p->capacity;
-	ch->v.slot_size = p->slot_size;
-	ret = kipc_ring_check_header(&ch->v);
+	ret = ch_ring(ch, &ch->pv, end.put_ring, p);
+	if (!ret)
+		ret = ch_ring(ch, &ch->gv, end.get_ring, p);
 	if (!ret) {
 		ret = ch_owner(ch);
 		if (ret > 0)
@@ -274,7 +328,7 @@ size_t kipc_channel_max_msg(const struct kipc_channel *ch)
 
 size_t kipc_channel_slot_size(const struct kipc_channel *ch)
 {
-	return ch->v.slot_size;
+	return ch->pv.base ? ch->pv.slot_size : ch->gv.slot_size;
 }
 
 int kipc_channel_stats(const struct kipc_channel *ch,
@@ -291,9 +345,11 @@ int kipc_channel_put(struct kipc_channel *ch, const void *buf, size_t len,
 {
 	int owner, ret;
 
+	if (!ch->pv.base)
+		return -EBADF;
 	if (len > ch->max_msg)
 		return -EMSGSIZE;
-	if (len > ch->v.slot_size)
+	if (len > ch->pv.slot_size)
 		return ch_put_large(ch, buf, len, deadline_ns);
 	owner = ch_owner(ch);
 	if (owner < 0)
@@ -301,7 +357,9 @@ int kipc_channel_put(struct kipc_channel *ch, const void *buf, size_t len,
 	for (;;) {
 		__u32 seq = ch_seq(ch, KIPC_CHANNEL_PUT);
 
-		ret = kipc_ring_try_put(&ch->v, owner, buf, len);
+		if (ch_epipe(ch))
+			return -EPIPE;
+		ret = kipc_ring_try_put(&ch->pv, owner, buf, len);
 		if (!ret) {
 			ch_after_put(ch);
 			return 0;
@@ -320,13 +378,15 @@ ssize_t kipc_channel_get(struct kipc_channel *ch, void *buf, size_t buflen,
 	u32 len, room = buflen > UINT32_MAX ? UINT32_MAX : buflen;
 	int owner, ret;
 
+	if (!ch->gv.base)
+		return -EBADF;
 	owner = ch_owner(ch);
 	if (owner < 0)
 		return owner;
 	for (;;) {
 		__u32 seq = ch_seq(ch, KIPC_CHANNEL_GET);
 
-		ret = kipc_ring_try_get(&ch->v, owner, buf, room, &len);
+		ret = kipc_ring_try_get(&ch->gv, owner, buf, room, &len);
 		if (!ret) {
 			ch_after_get(ch);
 			return len;
@@ -356,6 +416,8 @@ int kipc_channel_put_many(struct kipc_channel *ch, const struct iovec *msgs,
 	unsigned int done = 0;
 	int owner, ret = 0;
 
+	if (!ch->pv.base)
+		return -EBADF;
 	if (!n)
 		return 0;
 	owner = ch_owner(ch);
@@ -364,11 +426,15 @@ int kipc_channel_put_many(struct kipc_channel *ch, const struct iovec *msgs,
 	while (done < n) {
 		__u32 seq = ch_seq(ch, KIPC_CHANNEL_PUT);
 
+		if (ch_epipe(ch)) {
+			ret = -EPIPE;
+			break;
+		}
 		if (msgs[done].iov_len > ch->max_msg) {
 			ret = -EMSGSIZE;
 			break;
 		}
-		if (msgs[done].iov_len > ch->v.slot_size) {
+		if (msgs[done].iov_len > ch->pv.slot_size) {
 			ret = ch_put_large(ch, msgs[done].iov_base,
 					   msgs[done].iov_len,
 					   done ? KIPC_NOWAIT : deadline_ns);
@@ -378,7 +444,7 @@ int kipc_channel_put_many(struct kipc_channel *ch, const struct iovec *msgs,
 			}
 			break;
 		}
-		ret = kipc_ring_try_put(&ch->v, owner, msgs[done].iov_base,
+		ret = kipc_ring_try_put(&ch->pv, owner, msgs[done].iov_base,
 					msgs[done].iov_len);
 		if (!ret) {
 			done++;
@@ -404,6 +470,8 @@ int kipc_channel_get_many(struct kipc_channel *ch, struct iovec *msgs,
 	unsigned int done = 0;
 	int owner, ret = 0;
 
+	if (!ch->gv.base)
+		return -EBADF;
 	if (!n)
 		return 0;
 	owner = ch_owner(ch);
@@ -414,7 +482,7 @@ int kipc_channel_get_many(struct kipc_channel *ch, struct iovec *msgs,
 		size_t room = msgs[done].iov_len;
 		u32 len;
 
-		ret = kipc_ring_try_get(&ch->v, owner, msgs[done].iov_base,
+		ret = kipc_ring_try_get(&ch->gv, owner, msgs[done].iov_base,
 					room > UINT32_MAX ? UINT32_MAX : room,
 					&len);
 		if (!ret) {
@@ -454,6 +522,8 @@ int kipc_channel_put_claim(struct kipc_channel *ch, size_t len,
 	struct kipc_ring_cookie k;
 	int owner, ret;
 
+	if (!ch->pv.base)
+		return -EBADF;
 	if (len > ch->max_msg)
 		return -EMSGSIZE;
 	owner = ch_owner(ch);
@@ -462,7 +532,9 @@ int kipc_channel_put_claim(struct kipc_channel *ch, size_t len,
 	for (;;) {
 		__u32 seq = ch_seq(ch, KIPC_CHANNEL_PUT);
 
-		ret = kipc_ring_claim(&ch->v, owner, len, &k);
+		if (ch_epipe(ch))
+			return -EPIPE;
+		ret = kipc_ring_claim(&ch->pv, owner, len, &k);
 		if (!ret)
 			break;
 		if (ret != -EAGAIN)
@@ -496,10 +568,12 @@ int kipc_channel_put_commit(struct kipc_channel *ch,
 	struct kipc_ring_cookie k;
 	int ret;
 
+	if (!ch->pv.base)
+		return -EBADF;
 	if (c->len > ch->max_msg)
 		return -EMSGSIZE;
 	claim_to_cookie(ch, c, &k);
-	ret = kipc_ring_commit(&ch->v, &k);
+	ret = kipc_ring_commit(&ch->pv, &k);
 	if (ret)
 		return ret;
 	ch_after_put(ch);
@@ -513,8 +587,10 @@ int kipc_channel_put_abort(struct kipc_channel *ch,
 	__u32 ops = 0;
 	int ret;
 
+	if (!ch->pv.base)
+		return -EBADF;
 	claim_to_cookie(ch, c, &k);
-	ret = kipc_ring_abort(&ch->v, &k);
+	ret = kipc_ring_abort(&ch->pv, &k);
 	if (ret < 0)
 		return ret;
 	if (ret & KIPC_RING_WAKE_GET)
@@ -532,13 +608,15 @@ int kipc_channel_get_claim(struct kipc_channel *ch,
 	struct kipc_ring_msg m;
 	int owner, ret;
 
+	if (!ch->gv.base)
+		return -EBADF;
 	owner = ch_owner(ch);
 	if (owner < 0)
 		return owner;
 	for (;;) {
 		__u32 seq = ch_seq(ch, KIPC_CHANNEL_GET);
 
-		ret = kipc_ring_get_claim(&ch->v, owner, 0, &m);
+		ret = kipc_ring_get_claim(&ch->gv, owner, 0, &m);
 		if (!ret)
 			break;
 		if (ret != -EAGAIN)
@@ -566,7 +644,34 @@ int kipc_channel_get_release(struct kipc_channel *ch,
 		.owner = c->owner,
 	};
 
-	kipc_ring_get_release(&ch->v, &m);
+	if (!ch->gv.base)
+		return -EBADF;
+	kipc_ring_get_release(&ch->gv, &m);
 	ch_after_get(ch);
+	return 0;
+}
+
+/* --- pipes -------------------------------------------------------------- */
+
+int kipc_pipe_create(const struct kipc_channel_params *params, __u32 flags,
+		     int fds[2])
+{
+	struct kipc_pipe args = {
+		.flags = flags & KIPC_PIPE_DUPLEX,
+		.fd_flags = flags & ~KIPC_PIPE_DUPLEX,
+	};
+	int dev, ret;
+
+	if (!params || !fds)
+		return -EINVAL;
+	args.params = *params;
+	dev = kipc__dev();
+	if (dev < 0)
+		return dev;
+	ret = kipc__ioctl(dev, KIPC_IOC_PIPE, &args);
+	if (ret)
+		return ret;
+	fds[0] = args.fds[0];
+	fds[1] = args.fds[1];
 	return 0;
 }

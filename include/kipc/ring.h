@@ -57,6 +57,10 @@ typedef __s64 s64;
 #define KIPC_RING_OWNER_NONE	0
 #define KIPC_RING_OWNER_KERNEL	0xffffU
 
+/* struct kipc_ring_hdr.closed: a pipe's end that put or got is gone. */
+#define KIPC_RING_CLOSED_WRITER	0x1
+#define KIPC_RING_CLOSED_READER	0x2
+
 /* Record types, in struct kipc_ring_slot.type. */
 #define KIPC_RING_REC_INLINE	1	/* @len bytes of payload in the slot */
 #define KIPC_RING_REC_INDIRECT	2	/* payload: a __u64 kernel handle */
@@ -99,6 +103,8 @@ typedef __s64 s64;
  * @slot_stride: bytes from one slot to the next (informational)
  * @hdr_size:    offset of slot 0 (informational)
  * @flags:       zero
+ * @closed:      KIPC_RING_CLOSED_* bits, written by the kernel only when a
+ *               pipe's end goes away (never trusted by the kernel itself)
  * @tail:        next position a producer claims (a hint that lags, helped)
  * @put_seq:     event count, bumped after a publish when consumers sleep
  * @get_waiters: consumers sleeping on @put_seq, maintained by the kernel
@@ -120,7 +126,7 @@ struct kipc_ring_hdr {
 	u32 slot_stride;
 	u32 hdr_size;
 	u32 flags;
-	u32 reserved0;
+	u32 closed;
 	u64 reserved1[4];
 	/* Line 1: producers. */
 	u64 tail;
@@ -388,6 +394,18 @@ static inline int kipc_ring_check_header(const struct kipc_ring_view *v)
 	    kipc_load(&h->hdr_size) != KIPC_RING_HDR_SIZE)
 		return -EPROTO;
 	return 0;
+}
+
+/**
+ * kipc_ring_closed() - KIPC_RING_CLOSED_* bits the kernel set
+ * @v: trusted view
+ *
+ * With acquire: a consumer that sees KIPC_RING_CLOSED_WRITER and then finds
+ * the ring empty has seen every message put before the writer went away.
+ */
+static inline u32 kipc_ring_closed(const struct kipc_ring_view *v)
+{
+	return kipc_load_acquire(&kipc_ring_hdr(v)->closed);
 }
 
 /* --- waking ----------------------------------------------------------- */

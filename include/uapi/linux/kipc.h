@@ -55,6 +55,7 @@ struct kipc_api {
 #define KIPC_TYPE_EVENT		6
 #define KIPC_TYPE_BARRIER	7
 #define KIPC_TYPE_CONDITION	8
+#define KIPC_TYPE_PIPE		9	/* two-ended channel (driver/pipe.c) */
 
 /* Longest object name, in bytes; names are 1..KIPC_NAME_MAX bytes, no NUL. */
 #define KIPC_NAME_MAX		255
@@ -454,6 +455,82 @@ struct kipc_channel_large {
 #define KIPC_CHANNEL_IOC_PUT_LARGE _IOW(KIPC_IOC_MAGIC, 0xa3, struct kipc_channel_large)
 #define KIPC_CHANNEL_IOC_GET_LARGE _IOW(KIPC_IOC_MAGIC, 0xa4, struct kipc_channel_large)
 
+/* Pipes */
+
+/*
+ * A pipe is an anonymous channel with two ends, each one descriptor. A
+ * duplex pipe holds two rings: end e puts into ring e and gets from ring
+ * 1-e. A one-way pipe holds one ring: end 0 only gets, end 1 only puts
+ * (other operations fail with EBADF). Ring 1 starts right after ring 0,
+ * at kipc_ring_bytes(capacity, slot_size). When the last reference to an
+ * end goes (close, exit, munmap of the last mapping made through it), the
+ * rings that end fed are marked KIPC_CHANNEL_CLOSED_WRITER and those it
+ * read KIPC_CHANNEL_CLOSED_READER. A get then drains what is queued and
+ * fails with ENODATA (read(2) returns 0); a put fails with EPIPE.
+ * Documentation/channels.rst describes the rules.
+ */
+
+/* Word of a ring header (byte offset from the ring) the kernel keeps. */
+#define KIPC_CHANNEL_OFF_CLOSED		28
+#define KIPC_CHANNEL_CLOSED_WRITER	(1U << 0)	/* every putter is gone */
+#define KIPC_CHANNEL_CLOSED_READER	(1U << 1)	/* every getter is gone */
+
+/*
+ * struct kipc_pipe.flags. Distinct from the KIPC_FD_* bits, so that the
+ * library takes both in one argument.
+ */
+#define KIPC_PIPE_DUPLEX	(1U << 16)	/* both ends put and get */
+
+/**
+ * struct kipc_pipe - argument of KIPC_IOC_PIPE
+ * @flags:    in: KIPC_PIPE_DUPLEX or 0 (one-way)
+ * @fd_flags: in: KIPC_FD_* for both descriptors
+ * @fds:      out: the descriptors of end 0 and end 1
+ * @reserved: in: must be zero
+ * @params:   in: as for a channel (capacity, slot_size, max_msg; its
+ *            flags, pad and reserved must be zero); each ring gets them.
+ *            KIPC_OBJ_IOC_INFO reports them with @flags in params.flags
+ *
+ * Returns 0, or EINVAL (bad flags, nonzero reserved fields, bad geometry),
+ * EFAULT, EMFILE, ENOMEM, EDQUOT (the per-user limit).
+ */
+struct kipc_pipe {
+	__u32 flags;
+	__u32 fd_flags;
+	__s32 fds[2];
+	__u64 reserved[4];
+	struct kipc_channel_params params;
+};
+
+/* KIPC_PIPE_IOC_END: a ring offset the end does not use. */
+#define KIPC_PIPE_NO_RING	(~0ULL)
+
+/**
+ * struct kipc_pipe_end - argument of KIPC_PIPE_IOC_END
+ * @end:      out: 0 or 1
+ * @flags:    in: must be zero; out: the pipe's KIPC_PIPE_* flags
+ * @put_ring: out: byte offset of the ring this end puts into, or
+ *            KIPC_PIPE_NO_RING
+ * @get_ring: out: byte offset of the ring this end gets from, or
+ *            KIPC_PIPE_NO_RING
+ * @reserved: in: must be zero; out: zero
+ *
+ * On a pipe's end, the channel commands act on its rings: WAIT with op GET
+ * and GET_LARGE on the get ring, WAIT with op PUT and PUT_LARGE on the put
+ * ring (EBADF if the end has no such ring), WAKE on both. WAIT fails with
+ * ENODATA when the get ring is empty and its writer gone, with EPIPE when
+ * the put ring's reader is gone. ENOTTY on other objects.
+ */
+struct kipc_pipe_end {
+	__u32 end;
+	__u32 flags;
+	__u64 put_ring;
+	__u64 get_ring;
+	__u64 reserved[2];
+};
+
+#define KIPC_PIPE_IOC_END	_IOWR(KIPC_IOC_MAGIC, 0xa5, struct kipc_pipe_end)
+
 /*
  * io_uring commands on object descriptors (IORING_OP_URING_CMD).
  *
@@ -489,6 +566,7 @@ struct kipc_uring_cmd {
 #define KIPC_IOC_CREATE		_IOW(KIPC_IOC_MAGIC, 0x81, struct kipc_create)
 #define KIPC_IOC_OPEN		_IOW(KIPC_IOC_MAGIC, 0x82, struct kipc_open)
 #define KIPC_IOC_UNLINK		_IOW(KIPC_IOC_MAGIC, 0x83, struct kipc_unlink)
+#define KIPC_IOC_PIPE		_IOWR(KIPC_IOC_MAGIC, 0x85, struct kipc_pipe)
 
 /* Commands on any object's descriptor. */
 #define KIPC_OBJ_IOC_INFO	_IOWR(KIPC_IOC_MAGIC, 0x90, struct kipc_info)
