@@ -23,9 +23,12 @@ where multiprocessing's feeder thread would buffer without bound.
 from __future__ import annotations
 
 import asyncio
+import copyreg
 import ctypes
 import errno
+import io
 import os
+import pickle
 import threading
 from multiprocessing import context as _mpctx
 from multiprocessing import reduction, util
@@ -34,7 +37,7 @@ from typing import Any, Iterable, List, Optional
 
 from . import _aio, _lib
 from ._errors import check, error
-from ._util import NOWAIT, call, deadline, next_pow2
+from ._util import NO_DEADLINE, NOWAIT, call, deadline, next_pow2
 
 __all__ = ["Queue", "SimpleQueue", "JoinableQueue", "Empty", "Full",
            "DEFAULT_CAPACITY", "DEFAULT_SLOT_SIZE"]
@@ -42,8 +45,65 @@ __all__ = ["Queue", "SimpleQueue", "JoinableQueue", "Empty", "Full",
 DEFAULT_CAPACITY = 1024
 DEFAULT_SLOT_SIZE = 4096
 
-_dumps = reduction.ForkingPickler.dumps
-_loads = reduction.ForkingPickler.loads
+_ForkingPickler = reduction.ForkingPickler
+_pickle_dumps = pickle.dumps
+_loads = _ForkingPickler.loads
+_put_fn, _get_fn = _lib.kipc_channel_put, _lib.kipc_channel_get
+
+
+class _PerThread(threading.local):
+    """What put() and get() reuse in a thread instead of building it per
+    call: a ForkingPickler on a BytesIO (ForkingPickler.dumps makes both
+    and copies copyreg's dispatch table every time) and a receive buffer.
+    Each is taken (set to None) while in use, so a nested put or get (from
+    a __reduce__ or __setstate__) builds its own."""
+
+    pickler = None
+    pickler_key = None
+    buf = None
+
+
+_tl = _PerThread()
+
+
+# Types that no reducer can change (pickle saves them before it looks at
+# any dispatch table): plain pickle.dumps gives ForkingPickler's bytes.
+_ATOMS = frozenset((bytes, str, int, float, bool, type(None)))
+
+
+def _dumps(obj: Any) -> bytes:
+    """ForkingPickler.dumps(obj) as bytes."""
+    t = type(obj)
+    if t in _ATOMS or (t is tuple and len(obj) <= 8 and
+                       all(type(o) in _ATOMS for o in obj)):
+        return _pickle_dumps(obj)
+    tl = _tl
+    # Reducers registered after the pickler was made: make another.
+    key = (len(copyreg.dispatch_table), len(_ForkingPickler._extra_reducers))
+    pickler = tl.pickler
+    if pickler is None or tl.pickler_key != key:
+        f = io.BytesIO()
+        pickler = _ForkingPickler(f)
+        pickler.f = f
+    tl.pickler = None
+    f = pickler.f
+    f.seek(0)
+    f.truncate()
+    pickler.clear_memo()
+    pickler.dump(obj)
+    data = f.getvalue()
+    tl.pickler, tl.pickler_key = pickler, key
+    return data
+
+
+def _recv_buffer(size: int):
+    """This thread's receive buffer of at least *size* bytes (taken: give
+    it back with _tl.buf = buf)."""
+    buf = _tl.buf
+    if buf is None or len(buf) < size:
+        buf = ctypes.create_string_buffer(size)
+    _tl.buf = None
+    return buf
 _TIMEOUT = (-errno.EAGAIN, -errno.ETIMEDOUT)
 
 
@@ -113,27 +173,73 @@ class Channel:
         self.__init__(capacity, slot_size, dupfd.detach())
 
     # -- operations ------------------------------------------------------
+    # put and get_obj are the hot paths: _enter/_leave inlined.
     def put(self, data: bytes, dl: int) -> int:
-        h = self._enter()
+        with self._mutex:
+            if self._closing:
+                raise ValueError("the queue is closed")
+            self._busy += 1
         try:
-            return call(_lib.kipc_channel_put, h, data, len(data), dl)
+            ret = _put_fn(self._h, data, len(data), dl)
+            if ret == -errno.EINTR:
+                ret = call(_put_fn, self._h, data, len(data), dl)
+            return ret
         finally:
-            self._leave()
+            with self._mutex:
+                self._busy -= 1
+                last = self._closing and self._busy == 0
+            if last:
+                self._finalize()
+
+    def get_obj(self, dl: int):
+        """(True, the unpickled message) or (False, -errno)."""
+        with self._mutex:
+            if self._closing:
+                raise ValueError("the queue is closed")
+            self._busy += 1
+        try:
+            size = self.slot_size
+            buf = _recv_buffer(size)
+            n = _get_fn(self._h, buf, size, dl)
+            if n == -errno.EINTR:
+                n = call(_get_fn, self._h, buf, size, dl)
+            if n >= 0:
+                # Unpickled from the buffer: no copy of the message.
+                obj = _loads(memoryview(buf)[:n])
+                _tl.buf = buf
+                return True, obj
+            _tl.buf = buf
+        finally:
+            with self._mutex:
+                self._busy -= 1
+                last = self._closing and self._busy == 0
+            if last:
+                self._finalize()
+        if n == -errno.EMSGSIZE and self.max_msg > self.slot_size:
+            data = self.get(dl)     # a large message: see get()
+            if not isinstance(data, int):
+                return True, _loads(data)
+            n = data
+        return False, n
 
     def get(self, dl: int):
         """bytes, or a negative errno."""
         h = self._enter()
         try:
-            buf = ctypes.create_string_buffer(self.slot_size)
-            n = call(_lib.kipc_channel_get, h, buf, self.slot_size, dl)
-            if n == -errno.EMSGSIZE and self.max_msg > self.slot_size:
+            size = self.slot_size
+            buf = _recv_buffer(size)
+            n = call(_get_fn, h, buf, size, dl)
+            if n >= 0:
+                data = ctypes.string_at(buf, n)
+            _tl.buf = buf
+            if n == -errno.EMSGSIZE and self.max_msg > size:
                 # A large message (indirect record): take it with a buffer
                 # of the channel's maximum size; it is still queued.
                 buf = ctypes.create_string_buffer(self.max_msg)
-                n = call(_lib.kipc_channel_get, h, buf, self.max_msg, dl)
-            if n < 0:
-                return n
-            return buf.raw[:n]
+                n = call(_get_fn, h, buf, self.max_msg, dl)
+                if n >= 0:
+                    data = ctypes.string_at(buf, n)
+            return n if n < 0 else data
         finally:
             self._leave()
 
@@ -362,20 +468,31 @@ class Queue:
     def _encode(self, obj: Any) -> bytes:
         data = _dumps(obj)
         if len(data) > self._ch.max_msg:
-            why = ("the slot size: this driver does not support messages "
-                   "larger than a slot yet; pass a larger slot_size"
-                   if self._ch.max_msg <= self._ch.slot_size
-                   else "the driver's limit")
-            raise ValueError(
-                f"kipc queue: the pickled object is {len(data)} bytes, more "
-                f"than this queue's largest message, {self._ch.max_msg} "
-                f"bytes ({why})")
-        return bytes(data)
+            self._too_large(len(data))
+        return data
+
+    def _too_large(self, n: int) -> None:
+        why = ("the slot size: this driver does not support messages "
+               "larger than a slot yet; pass a larger slot_size"
+               if self._ch.max_msg <= self._ch.slot_size
+               else "the driver's limit")
+        raise ValueError(
+            f"kipc queue: the pickled object is {n} bytes, more than this "
+            f"queue's largest message, {self._ch.max_msg} bytes ({why})")
 
     def put(self, obj: Any, block: bool = True,
             timeout: Optional[float] = None) -> None:
-        self._check_closed()
-        self._put_data(self._encode(obj), block, timeout)
+        if self._closed:
+            self._check_closed()
+        data = _dumps(obj)
+        if len(data) > self._ch.max_msg:
+            self._too_large(len(data))
+        if self._gate is None and block and timeout is None:
+            ret = self._ch.put(data, NO_DEADLINE)   # the common case
+            if ret < 0:
+                raise error(ret, what="Queue.put")
+            return
+        self._put_data(data, block, timeout)
 
     def _put_data(self, data: bytes, block, timeout) -> None:
         dl = deadline(block, timeout)
@@ -393,15 +510,17 @@ class Queue:
         return self.put(obj, False)
 
     def get(self, block: bool = True, timeout: Optional[float] = None) -> Any:
-        self._check_closed()
-        data = self._ch.get(deadline(block, timeout))
-        if isinstance(data, int):
-            if data in _TIMEOUT:
+        if self._closed:
+            self._check_closed()
+        ok, obj = self._ch.get_obj(NO_DEADLINE if block and timeout is None
+                                   else deadline(block, timeout))
+        if not ok:
+            if obj in _TIMEOUT:
                 raise Empty
-            raise error(data, what="Queue.get")
+            raise error(obj, what="Queue.get")
         if self._gate is not None:
             self._gate.release()
-        return _loads(data)
+        return obj
 
     def get_nowait(self) -> Any:
         return self.get(False)
