@@ -181,6 +181,12 @@ kipc_channel_put_many = _declare("kipc_channel_put_many", _int, _vp,
                                  ctypes.POINTER(iovec), ctypes.c_uint, _u64)
 kipc_channel_get_many = _declare("kipc_channel_get_many", _int, _vp,
                                  ctypes.POINTER(iovec), ctypes.c_uint, _u64)
+# --- pipes (include/libipc.h "Pipes") -------------------------------------
+KIPC_TYPE_PIPE = 9
+KIPC_PIPE_DUPLEX = 1 << 16
+kipc_pipe_create = _declare("kipc_pipe_create", _int,
+                            ctypes.POINTER(kipc_channel_params), _u32,
+                            ctypes.POINTER(_int * 2))
 kipc_channel_stats_fn = _declare("kipc_channel_stats", _int, _vp,
                                  ctypes.POINTER(kipc_channel_stats))
 

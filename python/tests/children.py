@@ -164,3 +164,38 @@ def release_after(lock_or_sem, delay):
     import time
     time.sleep(delay)
     lock_or_sem.release()
+
+
+# --- Pipe / Connection --------------------------------------------------------
+
+def echo(conn):
+    """Send back every object until None."""
+    while True:
+        obj = conn.recv()
+        if obj is None:
+            break
+        conn.send(obj)
+    conn.close()
+
+
+def send_and_exit(conn, objs):
+    for o in objs:
+        conn.send(o)
+    conn.close()
+
+
+def recv_forever(conn, ready):
+    ready.set()
+    while True:
+        conn.recv()
+
+
+def send_conn(q, conn):
+    """Pickle a Connection at an ordinary time: through a queue."""
+    q.put(conn)
+
+
+def recv_conn_and_send(q, obj):
+    conn = q.get(timeout=60)
+    conn.send(obj)
+    conn.close()
