@@ -791,29 +791,63 @@ static bool kipc_channel_nowait(struct kiocb *iocb)
 	       (iocb->ki_filp->f_flags & O_NONBLOCK);
 }
 
+/**
+ * kipc_channel_get_iter() - get one message of @file's channel or pipe end
+ * @file:   a channel's or a pipe end's file
+ * @to:     where the message goes
+ * @nowait: fail with -EAGAIN rather than sleep
+ *
+ * Return: the message length; -ENODATA at the end of a pipe's stream;
+ * -EBADF for an end that does not get; -EAGAIN, -EMSGSIZE, -EFAULT,
+ * -ERESTARTSYS, -EBADMSG, -EIO.
+ */
+ssize_t kipc_channel_get_iter(struct file *file, struct iov_iter *to,
+			      bool nowait)
+{
+	struct kipc_channel_how how = { .nowait = nowait };
+	struct kipc_object *obj = file->private_data;
+	struct kipc_channel_end e;
+
+	kipc_channel_end(obj, file, &e);
+	return kipc_channel_kget(obj, e.get, to, &how);
+}
+
+/**
+ * kipc_channel_put_iter() - put one message to @file's channel or pipe end
+ * @file:   a channel's or a pipe end's file
+ * @from:   the message, all of it
+ * @nowait: fail with -EAGAIN rather than sleep
+ *
+ * Return: the message length; -EPIPE once a pipe's reader is gone (the
+ * caller decides about SIGPIPE); -EBADF for an end that does not put;
+ * -EAGAIN, -EMSGSIZE, -EFAULT, -ENOMEM, -EDQUOT, -ENOSPC, -ERESTARTSYS, -EIO.
+ */
+ssize_t kipc_channel_put_iter(struct file *file, struct iov_iter *from,
+			      bool nowait)
+{
+	struct kipc_channel_how how = { .nowait = nowait };
+	struct kipc_object *obj = file->private_data;
+	struct kipc_channel_end e;
+
+	kipc_channel_end(obj, file, &e);
+	return kipc_channel_kput(obj, e.put, from, &how);
+}
+
 /* One message per read; 0 at the end of a pipe's stream, as pipe(7). */
 ssize_t kipc_channel_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct kipc_channel_how how = { .nowait = kipc_channel_nowait(iocb) };
-	struct kipc_object *obj = iocb->ki_filp->private_data;
-	struct kipc_channel_end e;
-	ssize_t ret;
+	ssize_t ret = kipc_channel_get_iter(iocb->ki_filp, to,
+					    kipc_channel_nowait(iocb));
 
-	kipc_channel_end(obj, iocb->ki_filp, &e);
-	ret = kipc_channel_kget(obj, e.get, to, &how);
 	return ret == -ENODATA ? 0 : ret;
 }
 
 /* One message per write; EPIPE and SIGPIPE once the reader is gone. */
 ssize_t kipc_channel_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct kipc_channel_how how = { .nowait = kipc_channel_nowait(iocb) };
-	struct kipc_object *obj = iocb->ki_filp->private_data;
-	struct kipc_channel_end e;
-	ssize_t ret;
+	ssize_t ret = kipc_channel_put_iter(iocb->ki_filp, from,
+					    kipc_channel_nowait(iocb));
 
-	kipc_channel_end(obj, iocb->ki_filp, &e);
-	ret = kipc_channel_kput(obj, e.put, from, &how);
 	if (ret == -EPIPE)
 		send_sig(SIGPIPE, current, 0);
 	return ret;

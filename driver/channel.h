@@ -68,6 +68,10 @@ s64 kipc_channel_check_params(const struct kipc_channel_params *p);
 /* channel.c: the descriptor operations of channels and pipes alike. */
 __poll_t kipc_channel_poll(struct kipc_object *obj, struct file *file,
 			   struct poll_table_struct *pt);
+ssize_t kipc_channel_get_iter(struct file *file, struct iov_iter *to,
+			      bool nowait);
+ssize_t kipc_channel_put_iter(struct file *file, struct iov_iter *from,
+			      bool nowait);
 ssize_t kipc_channel_read_iter(struct kiocb *iocb, struct iov_iter *to);
 ssize_t kipc_channel_write_iter(struct kiocb *iocb, struct iov_iter *from);
 long kipc_channel_ioctl(struct kipc_object *obj, struct file *file,
