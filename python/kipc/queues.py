@@ -89,8 +89,10 @@ def _dumps(obj: Any) -> bytes:
     f = pickler.f
     f.seek(0)
     f.truncate()
-    pickler.clear_memo()
     pickler.dump(obj)
+    # The memo holds every object pickled: drop them now, not at the
+    # next put (nothing may outlive the put because of us).
+    pickler.clear_memo()
     data = f.getvalue()
     tl.pickler, tl.pickler_key = pickler, key
     return data
