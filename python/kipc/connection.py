@@ -219,11 +219,16 @@ class Connection:
     def send(self, obj: Any) -> None:
         """Send a picklable object. BrokenPipeError if the peer end is
         gone."""
-        self._check_closed()
-        self._check_writable()
+        ch = self._ch
+        if ch is None or not self._writable:   # the checks, off the fast path
+            self._check_closed()
+            self._check_writable()
         data = _dumps(obj)
-        self._check_size(len(data))
-        self._put(data, NO_DEADLINE)
+        if len(data) > ch.max_msg:
+            self._check_size(len(data))
+        ret = ch.put(data, NO_DEADLINE)
+        if ret < 0:
+            raise error(ret, what="send")   # EPIPE: BrokenPipeError
 
     def send_bytes(self, buf, offset: int = 0,
                    size: Optional[int] = None) -> None:
@@ -272,9 +277,11 @@ class Connection:
     def recv(self) -> Any:
         """Receive an object sent with send(). EOFError once the peer end
         is gone and nothing is left."""
-        self._check_closed()
-        self._check_readable()
-        ok, obj = self._ch.get_obj(NO_DEADLINE)
+        ch = self._ch
+        if ch is None or not self._readable:
+            self._check_closed()
+            self._check_readable()
+        ok, obj = ch.get_obj(NO_DEADLINE)
         if not ok:
             self._get_failed(obj)
         return obj

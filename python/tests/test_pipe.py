@@ -14,7 +14,6 @@ import pytest
 from multiprocessing import BufferTooShort
 
 import children
-import kipc
 from kipc.connection import Connection, Pipe, wait
 
 
