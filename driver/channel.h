@@ -14,8 +14,6 @@
 #include <kipc/ring.h>
 #include "kipc.h"
 
-/* struct kipc_channel.closed: kernel-private KIPC_RING_CLOSED_* bits. */
-
 /**
  * struct kipc_channel - the private state of one ring
  * @view:      trusted geometry of the ring in the object's memory

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <liburing.h>
@@ -380,7 +381,7 @@ static void *sleeper_main(void *arg)
 	return NULL;
 }
 
-TEST_F(pipe, sleepers_woken_by_peer_close)
+TEST_F_TIMEOUT(pipe, sleepers_woken_by_peer_close, 120)
 {
 	struct sleeper s = { 0 };
 	pthread_t t;
@@ -493,6 +494,88 @@ TEST_F(pipe, end_lives_while_any_handle_does)
 	EXPECT_EQ(0, kt_reap(pid));
 }
 
+TEST_F(pipe, end_passed_with_scm_rights)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], buf[64];
+	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int sv[2], fd;
+
+	ASSERT_EQ(0, pipe_new(4, 64, 0, 0, self->ch));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	fd = kipc_channel_fd(self->ch[1]);
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	ASSERT_EQ(1, sendmsg(sv[0], &msg, 0));
+	/* In flight, the writer is still there. */
+	close_end(&self->ch[1]);
+	EXPECT_EQ(-EAGAIN, kipc_channel_get(self->ch[0], buf, sizeof(buf),
+					    KIPC_NOWAIT));
+	/* Received into writable memory, with room for the descriptor. */
+	iov.iov_base = buf;
+	msg.msg_controllen = sizeof(cbuf);
+	ASSERT_EQ(1, recvmsg(sv[1], &msg, 0));
+	cm = CMSG_FIRSTHDR(&msg);
+	ASSERT_NE(NULL, cm);
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	ASSERT_EQ(0, kipc_channel_attach(fd, &self->ch[1]));
+	EXPECT_EQ(1, fdinfo(fd, "kipc-end"));
+	EXPECT_EQ(0, kipc_channel_put(self->ch[1], "via", 3, KIPC_NOWAIT));
+	close_end(&self->ch[1]);
+	EXPECT_EQ(3, kipc_channel_get(self->ch[0], buf, sizeof(buf),
+				      KIPC_NO_DEADLINE));
+	EXPECT_EQ(-ENODATA, kipc_channel_get(self->ch[0], buf, sizeof(buf),
+					     KIPC_NO_DEADLINE));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+TEST_F(pipe, scribbled_closed_word)
+{
+	struct kipc_pipe_end end = { 0 };
+	__u32 *closed;
+	char buf[64];
+	int r;
+
+	ASSERT_EQ(0, pipe_new(4, 64, 0, KIPC_PIPE_DUPLEX, self->ch));
+	r = kipc_channel_fd(self->ch[0]);
+	ASSERT_EQ(0, ioctl(r, KIPC_PIPE_IOC_END, &end));
+	closed = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, r, 0);
+	ASSERT_NE(MAP_FAILED, closed);
+	closed = (__u32 *)((char *)closed + end.get_ring + KIPC_CHANNEL_OFF_CLOSED);
+
+	/* A forged end: the kernel, trusting only itself, is not fooled. */
+	*closed = KIPC_CHANNEL_CLOSED_WRITER | KIPC_CHANNEL_CLOSED_READER;
+	ASSERT_EQ(0, fcntl(r, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-1, read(r, buf, sizeof(buf)));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(0, poll_events(r, POLLIN));
+	EXPECT_EQ(0, fdinfo(r, "kipc-in-closed"));
+	/* The library believes the word (the damage stays in the pipe)... */
+	EXPECT_EQ(-EPIPE, kipc_channel_put(self->ch[1], "fake", 4, KIPC_NOWAIT));
+	/* ...the kernel does not. */
+	EXPECT_EQ(4, write(kipc_channel_fd(self->ch[1]), "real", 4));
+	EXPECT_EQ(4, read(r, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "real", 4));
+
+	/* A hidden end: the kernel's wait reports it, nobody hangs. */
+	close_end(&self->ch[1]);
+	/* Rewritten from the kernel's own bits. */
+	EXPECT_EQ(KIPC_CHANNEL_CLOSED_WRITER, *closed);
+	*closed = 0;
+	EXPECT_EQ(-ENODATA, kipc_channel_get(self->ch[0], buf, sizeof(buf),
+					     KIPC_NO_DEADLINE));
+	EXPECT_EQ(0, read(r, buf, sizeof(buf)));
+	munmap((void *)((uintptr_t)closed & ~4095UL), 4096);
+}
+
 /* A child holding end @keep of a pipe only, running @fn. */
 static pid_t child_with(struct kipc_channel *ch[2], int keep,
 			void (*fn)(struct kipc_channel *ch))
@@ -525,7 +608,7 @@ static void get_forever(struct kipc_channel *ch)
 	_exit(2);	/* never: nothing is ever put */
 }
 
-TEST_F(pipe, peer_killed_idle_or_blocked)
+TEST_F_TIMEOUT(pipe, peer_killed_idle_or_blocked, 120)
 {
 	char buf[64];
 	pid_t pid;
@@ -579,7 +662,7 @@ static void get_sequence(struct kipc_channel *ch)
 			_exit(1);
 }
 
-TEST_F(pipe, peer_killed_mid_traffic)
+TEST_F_TIMEOUT(pipe, peer_killed_mid_traffic, 180)
 {
 	unsigned int rounds = 6 / kt_scale() ? 6 / kt_scale() : 1;
 	unsigned int r, v, expect;

@@ -63,7 +63,7 @@ struct kipc_api {
 /* struct kipc_create.flags */
 #define KIPC_CREATE_EXCL	(1U << 0)	/* fail with EEXIST if the name exists */
 
-/* fd_flags of struct kipc_create and struct kipc_open */
+/* fd_flags of struct kipc_create, struct kipc_open and struct kipc_pipe */
 #define KIPC_FD_INHERIT		(1U << 0)	/* no O_CLOEXEC: keep the fd across exec */
 #define KIPC_FD_NONBLOCK	(1U << 1)	/* O_NONBLOCK for read/write */
 
