@@ -65,8 +65,21 @@ class kipc_shm_params(ctypes.Structure):
     _fields_ = [("size", ctypes.c_uint64), ("reserved", ctypes.c_uint64 * 7)]
 
 
+class kipc_sync_params(ctypes.Structure):
+    _fields_ = [("value", ctypes.c_uint32), ("max", ctypes.c_uint32),
+                ("parties", ctypes.c_uint32), ("nslots", ctypes.c_uint32),
+                ("flags", ctypes.c_uint32), ("reserved", ctypes.c_uint32 * 11)]
+
+
+class kipc_channel_params(ctypes.Structure):
+    _fields_ = [("capacity", ctypes.c_uint32), ("slot_size", ctypes.c_uint32),
+                ("max_msg", ctypes.c_uint64), ("flags", ctypes.c_uint32),
+                ("pad", ctypes.c_uint32), ("reserved", ctypes.c_uint64 * 5)]
+
+
 class kipc_params(ctypes.Union):
-    _fields_ = [("shm", kipc_shm_params), ("raw", ctypes.c_uint64 * 8)]
+    _fields_ = [("shm", kipc_shm_params), ("sync", kipc_sync_params),
+                ("channel", kipc_channel_params), ("raw", ctypes.c_uint64 * 8)]
 
 
 class kipc_info(ctypes.Structure):
@@ -77,6 +90,7 @@ class kipc_info(ctypes.Structure):
 
 assert ctypes.sizeof(kipc_api) == 64
 assert ctypes.sizeof(kipc_info) == 128
+assert ctypes.sizeof(kipc_sync_params) == ctypes.sizeof(kipc_channel_params) == 64
 
 
 def _candidates() -> List[Tuple[str, str]]:
@@ -137,11 +151,6 @@ KIPC_CHANNEL_MAX_SLOT = 0x100000
 KIPC_CHANNEL_MAX_MSG = 64 << 20
 
 
-class kipc_channel_params(ctypes.Structure):
-    _fields_ = [("capacity", _u32), ("slot_size", _u32), ("max_msg", _u64),
-                ("flags", _u32), ("pad", _u32), ("reserved", _u64 * 5)]
-
-
 class kipc_channel_stats(ctypes.Structure):
     _fields_ = [("queued", _u64), ("dropped", _u64), ("discarded", _u64),
                 ("get_waiters", _u32), ("put_waiters", _u32),
@@ -172,6 +181,12 @@ kipc_channel_put_many = _declare("kipc_channel_put_many", _int, _vp,
                                  ctypes.POINTER(iovec), ctypes.c_uint, _u64)
 kipc_channel_get_many = _declare("kipc_channel_get_many", _int, _vp,
                                  ctypes.POINTER(iovec), ctypes.c_uint, _u64)
+# --- pipes (include/libipc.h "Pipes") -------------------------------------
+KIPC_TYPE_PIPE = 9
+KIPC_PIPE_DUPLEX = 1 << 16
+kipc_pipe_create = _declare("kipc_pipe_create", _int,
+                            ctypes.POINTER(kipc_channel_params), _u32,
+                            ctypes.POINTER(_int * 2))
 kipc_channel_stats_fn = _declare("kipc_channel_stats", _int, _vp,
                                  ctypes.POINTER(kipc_channel_stats))
 
@@ -186,6 +201,7 @@ KIPC_SYNC_SEM_MAX = 0x7fffffff
 KIPC_SYNC_PARTIES_MAX = 0xffff
 
 _spp = ctypes.POINTER(_vp)
+kipc_sync_open = _declare("kipc_sync_open", _int, _spp, ctypes.c_char_p, _u32)
 kipc_sync_from_fd = _declare("kipc_sync_from_fd", _int, _spp, _int)
 kipc_sync_close = _declare("kipc_sync_close", _int, _vp)
 kipc_sync_fd = _declare("kipc_sync_fd", _int, _vp)

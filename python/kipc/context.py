@@ -7,10 +7,10 @@ start method multiprocessing would use). Process, start-method handling and
 every factory kipc does not implement yet are multiprocessing's own.
 
 Factories from kipc: Value, Array, RawValue, RawArray (kipc shared
-memory); Queue, SimpleQueue, JoinableQueue (kipc channels); Lock, RLock,
-Semaphore, BoundedSemaphore, Condition, Event, Barrier (kipc
-synchronisation objects). multiprocessing's: Pipe, Manager, and Pool (which
-runs on the context's SimpleQueue and Lock, hence on kipc's).
+memory); Queue, SimpleQueue, JoinableQueue (kipc channels); Pipe (kipc
+pipes); Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event,
+Barrier (kipc synchronisation objects). multiprocessing's: Manager, and
+Pool (which runs on the context's SimpleQueue and Lock, hence on kipc's).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ __all__ = ["get_context", "KIPC_FACTORIES"]
 KIPC_FACTORIES = ("Value", "Array", "RawValue", "RawArray", "Queue",
                   "SimpleQueue", "JoinableQueue", "Lock", "RLock",
                   "Semaphore", "BoundedSemaphore", "Condition", "Event",
-                  "Barrier")
+                  "Barrier", "Pipe")
 
 
 class _KipcFactories:
@@ -57,6 +57,10 @@ class _KipcFactories:
     def SimpleQueue(self):
         from .queues import SimpleQueue
         return SimpleQueue(ctx=self)
+
+    def Pipe(self, duplex=True):
+        from .connection import Pipe
+        return Pipe(duplex)
 
     def Lock(self):
         from .synchronize import Lock

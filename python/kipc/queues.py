@@ -22,18 +22,22 @@ where multiprocessing's feeder thread would buffer without bound.
 
 from __future__ import annotations
 
+import asyncio
+import copyreg
 import ctypes
 import errno
+import io
 import os
+import pickle
 import threading
 from multiprocessing import context as _mpctx
 from multiprocessing import reduction, util
 from queue import Empty, Full
 from typing import Any, Iterable, List, Optional
 
-from . import _lib
+from . import _aio, _lib
 from ._errors import check, error
-from ._util import call, deadline, next_pow2
+from ._util import NO_DEADLINE, NOWAIT, call, deadline, next_pow2
 
 __all__ = ["Queue", "SimpleQueue", "JoinableQueue", "Empty", "Full",
            "DEFAULT_CAPACITY", "DEFAULT_SLOT_SIZE"]
@@ -41,8 +45,67 @@ __all__ = ["Queue", "SimpleQueue", "JoinableQueue", "Empty", "Full",
 DEFAULT_CAPACITY = 1024
 DEFAULT_SLOT_SIZE = 4096
 
-_dumps = reduction.ForkingPickler.dumps
-_loads = reduction.ForkingPickler.loads
+_ForkingPickler = reduction.ForkingPickler
+_pickle_dumps = pickle.dumps
+_loads = _ForkingPickler.loads
+_put_fn, _get_fn = _lib.kipc_channel_put, _lib.kipc_channel_get
+
+
+class _PerThread(threading.local):
+    """What put() and get() reuse in a thread instead of building it per
+    call: a ForkingPickler on a BytesIO (ForkingPickler.dumps makes both
+    and copies copyreg's dispatch table every time) and a receive buffer.
+    Each is taken (set to None) while in use, so a nested put or get (from
+    a __reduce__ or __setstate__) builds its own."""
+
+    pickler = None
+    pickler_key = None
+    buf = None
+
+
+_tl = _PerThread()
+
+
+# Types that no reducer can change (pickle saves them before it looks at
+# any dispatch table): plain pickle.dumps gives ForkingPickler's bytes.
+_ATOMS = frozenset((bytes, str, int, float, bool, type(None)))
+
+
+def _dumps(obj: Any) -> bytes:
+    """ForkingPickler.dumps(obj) as bytes."""
+    t = type(obj)
+    if t in _ATOMS or (t is tuple and len(obj) <= 8 and
+                       all(type(o) in _ATOMS for o in obj)):
+        return _pickle_dumps(obj)
+    tl = _tl
+    # Reducers registered after the pickler was made: make another.
+    key = (len(copyreg.dispatch_table), len(_ForkingPickler._extra_reducers))
+    pickler = tl.pickler
+    if pickler is None or tl.pickler_key != key:
+        f = io.BytesIO()
+        pickler = _ForkingPickler(f)
+        pickler.f = f
+    tl.pickler = None
+    f = pickler.f
+    f.seek(0)
+    f.truncate()
+    pickler.dump(obj)
+    # The memo holds every object pickled: drop them now, not at the
+    # next put (nothing may outlive the put because of us).
+    pickler.clear_memo()
+    data = f.getvalue()
+    tl.pickler, tl.pickler_key = pickler, key
+    return data
+
+
+def _recv_buffer(size: int):
+    """This thread's receive buffer of at least *size* bytes (taken: give
+    it back with _tl.buf = buf)."""
+    buf = _tl.buf
+    if buf is None or len(buf) < size:
+        buf = ctypes.create_string_buffer(size)
+    _tl.buf = None
+    return buf
 _TIMEOUT = (-errno.EAGAIN, -errno.ETIMEDOUT)
 _GROW = 8       # buffer growth for a large message of unknown length
 _sp = _lib.speedups     # the C fast paths, or None (ctypes only)
@@ -54,10 +117,11 @@ class Channel:
     Thread-safe; close() while other threads are inside a call defers the
     release of the mapping to the last of them."""
 
-    def __init__(self, capacity: int, slot_size: int, fd: int = -1) -> None:
+    def __init__(self, capacity: int, slot_size: int, fd: int = -1,
+                 name: Optional[str] = None) -> None:
         if fd == -1:
             _lib.features()     # DeviceError when the module is not loaded
-            fd = _create(capacity, slot_size)
+            fd = _create(capacity, slot_size, name)
         h = ctypes.c_void_p()
         ret = _lib.kipc_channel_attach(fd, ctypes.byref(h))
         if ret < 0:
@@ -114,14 +178,62 @@ class Channel:
         self.__init__(capacity, slot_size, dupfd.detach())
 
     # -- operations ------------------------------------------------------
+    # put and get_obj are the hot paths: _enter/_leave inlined.
     def put(self, data: bytes, dl: int) -> int:
-        h = self._enter()
+        with self._mutex:
+            if self._closing:
+                raise ValueError("the queue is closed")
+            self._busy += 1
         try:
             if _sp is not None:
                 return _sp.channel_put(self._hv, data, dl)
-            return call(_lib.kipc_channel_put, h, data, len(data), dl)
+            ret = _put_fn(self._h, data, len(data), dl)
+            if ret == -errno.EINTR:
+                ret = call(_put_fn, self._h, data, len(data), dl)
+            return ret
         finally:
-            self._leave()
+            with self._mutex:
+                self._busy -= 1
+                last = self._closing and self._busy == 0
+            if last:
+                self._finalize()
+
+    def get_obj(self, dl: int):
+        """(True, the unpickled message) or (False, -errno)."""
+        with self._mutex:
+            if self._closing:
+                raise ValueError("the queue is closed")
+            self._busy += 1
+        try:
+            if _sp is not None:
+                data = _sp.channel_get(self._hv, self.slot_size,
+                                       max(self.max_msg, self.slot_size), dl)
+                if isinstance(data, int):
+                    return False, data
+                return True, _loads(data)
+            size = self.slot_size
+            buf = _recv_buffer(size)
+            n = _get_fn(self._h, buf, size, dl)
+            if n == -errno.EINTR:
+                n = call(_get_fn, self._h, buf, size, dl)
+            if n >= 0:
+                # Unpickled from the buffer: no copy of the message.
+                obj = _loads(memoryview(buf)[:n])
+                _tl.buf = buf
+                return True, obj
+            _tl.buf = buf
+        finally:
+            with self._mutex:
+                self._busy -= 1
+                last = self._closing and self._busy == 0
+            if last:
+                self._finalize()
+        if n == -errno.EMSGSIZE and self.max_msg > self.slot_size:
+            data = self.get(dl)     # a large message: see get()
+            if not isinstance(data, int):
+                return True, _loads(data)
+            n = data
+        return False, n
 
     def get(self, dl: int):
         """bytes, or a negative errno."""
@@ -131,18 +243,21 @@ class Channel:
                 return _sp.channel_get(self._hv, self.slot_size,
                                        max(self.max_msg, self.slot_size), dl)
             size = self.slot_size
-            buf = ctypes.create_string_buffer(size)
-            n = call(_lib.kipc_channel_get, h, buf, size, dl)
+            buf = _recv_buffer(size)
+            n = call(_get_fn, h, buf, size, dl)
+            if n >= 0:
+                data = ctypes.string_at(buf, n)
+            _tl.buf = buf
             while n == -errno.EMSGSIZE and size < self.max_msg:
                 # A large message (indirect record), still queued: retry
                 # with a larger buffer. Growing by 8 keeps the retries few
                 # without zeroing max_msg (64 MiB) bytes for every message.
                 size = min(size * _GROW, self.max_msg)
                 buf = ctypes.create_string_buffer(size)
-                n = call(_lib.kipc_channel_get, h, buf, size, dl)
-            if n < 0:
-                return n
-            return ctypes.string_at(buf, n)
+                n = call(_get_fn, h, buf, size, dl)
+                if n >= 0:
+                    data = ctypes.string_at(buf, n)
+            return n if n < 0 else data
         finally:
             self._leave()
 
@@ -197,24 +312,28 @@ class Channel:
 _large_ok: Optional[bool] = None   # does the driver take max_msg > slot?
 
 
-def _create(capacity: int, slot_size: int) -> int:
-    """An anonymous channel's descriptor, with the largest max_msg the
-    driver accepts: KIPC_CHANNEL_MAX_MSG once large messages are supported,
-    else the slot size (EINVAL for max_msg > slot_size today)."""
+def _create(capacity: int, slot_size: int, name: Optional[str] = None) -> int:
+    """A new channel's descriptor (anonymous, or exclusively under *name*),
+    with the largest max_msg the driver accepts: KIPC_CHANNEL_MAX_MSG once
+    large messages are supported, else the slot size (EINVAL for max_msg >
+    slot_size today)."""
     global _large_ok
     p = _lib.kipc_channel_params(capacity=capacity, slot_size=slot_size)
+    bname, flags, mode = None, 0, 0
+    if name is not None:
+        bname, flags, mode = _lib.encode_name(name), _lib.KIPC_CREATE_EXCL, 0o600
     if _large_ok is not False:
         p.max_msg = _lib.KIPC_CHANNEL_MAX_MSG
-        ret = _lib.kipc_channel_create(None, ctypes.byref(p), 0, 0)
+        ret = _lib.kipc_channel_create(bname, ctypes.byref(p), flags, mode)
         if ret >= 0:
             _large_ok = True
         if ret != -errno.EINVAL:
-            return check(ret, what="kipc channel")
+            return check(ret, name, what="kipc channel")
         p.max_msg = 0
-    ret = _lib.kipc_channel_create(None, ctypes.byref(p), 0, 0)
+    ret = _lib.kipc_channel_create(bname, ctypes.byref(p), flags, mode)
     if ret >= 0 and _large_ok is None:
         _large_ok = False   # the geometry is fine: no large messages yet
-    return check(ret, einval=ValueError, what="kipc channel")
+    return check(ret, name, einval=ValueError, what="kipc channel")
 
 
 def _geometry(maxsize: int, capacity: Optional[int], slot_size: int):
@@ -243,28 +362,117 @@ def _geometry(maxsize: int, capacity: Optional[int], slot_size: int):
 class Queue:
     """multiprocessing.Queue on a kipc channel.
 
-    Queue(maxsize=0, *, ctx=None, capacity=None, slot_size=4096)."""
+    Queue(maxsize=0, *, ctx=None, capacity=None, slot_size=4096,
+    name=None, create=False, track=True): with a *name*, create=True
+    makes a new named queue (FileExistsError if the name is taken) and
+    create=False opens an existing one (FileNotFoundError if none; the
+    geometry is the queue's own). A named queue pickles at any time."""
+
+    _name: Optional[str] = None
+    # Names of the helper objects of a named queue: name + suffix.
+    _PARTS = ("#gate",)
 
     def __init__(self, maxsize: int = 0, *, ctx=None,
                  capacity: Optional[int] = None,
-                 slot_size: int = DEFAULT_SLOT_SIZE) -> None:
+                 slot_size: int = DEFAULT_SLOT_SIZE,
+                 name: Optional[str] = None, create: bool = False,
+                 track: bool = True) -> None:
+        self._closed = False
+        if name is not None and not create:
+            self._open(name)
+            return
         capacity, gate = _geometry(maxsize, capacity, slot_size)
         self._maxsize = maxsize if maxsize > 0 else 0
-        self._ch = Channel(capacity, slot_size)
+        self._ch = Channel(capacity, slot_size, name=name)
+        self._name = name
         self._gate = None
-        if gate:
-            from .synchronize import Semaphore
-            self._gate = Semaphore(gate)
-        self._closed = False
+        if name is not None and track:
+            from .shared_memory import _track
+            _track(name, _lib.encode_name(name))
+        made = [name]   # names to unlink if a part cannot be made
+        try:
+            if gate:
+                from .synchronize import BoundedSemaphore, Semaphore
+                # Named: bounded, so that an opener reads maxsize back.
+                self._gate = Semaphore(gate) if name is None else \
+                    BoundedSemaphore(gate, name=name + "#gate", create=True,
+                                     track=track)
+                made.append(name and name + "#gate")
+            self._create_parts(name, track, made)
+        except BaseException:
+            if name is not None:
+                from .synchronize import unlink
+                for n in made:
+                    unlink(n)
+            raise
+
+    def _create_parts(self, name: Optional[str], track: bool,
+                      made: List[Optional[str]]) -> None:
+        pass
+
+    def _open(self, name: str) -> None:
+        """Open the named queue *name* and its parts."""
+        from .synchronize import Semaphore
+        fd = _lib.kipc_channel_open(_lib.encode_name(name))
+        if fd == -errno.EINVAL:
+            raise ValueError(f"kipc object {name!r} is not a kipc queue")
+        check(fd, name)
+        try:
+            info = _lib.object_info(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._ch = Channel(int(info.params.channel.capacity),
+                           int(info.params.channel.slot_size), fd)
+        self._name = name
+        try:
+            self._gate = Semaphore(name=name + "#gate")
+            self._maxsize = int(self._gate._params().max)
+        except FileNotFoundError:
+            self._gate = None
+            self._maxsize = self._ch.capacity
+        self._open_parts(name)
+
+    def _open_parts(self, name: str) -> None:
+        pass
+
+    @property
+    def name(self) -> Optional[str]:
+        """The queue's name; None if anonymous."""
+        return self._name
+
+    def unlink(self) -> None:
+        """Remove the queue's name (FileNotFoundError if it is gone) and
+        its helper objects' names. The queue lives on while in use."""
+        if self._name is None:
+            raise ValueError(f"{self!r} has no name")
+        from .synchronize import unlink
+        unlink(self._name)
+        self._unlink_parts()
+
+    def _unlink_parts(self) -> None:
+        from .synchronize import unlink
+        for suffix in self._PARTS:
+            try:
+                unlink(self._name + suffix)
+            except FileNotFoundError:
+                pass
 
     # -- pickling --------------------------------------------------------
     def __getstate__(self):
+        # Named: by name at any time; anonymous (or while spawning): the
+        # descriptors, only while spawning.
+        if self._name is not None and _mpctx.get_spawning_popen() is None:
+            return self._name
         _mpctx.assert_spawning(self)
-        return self._maxsize, self._ch, self._gate
+        return self._maxsize, self._ch, self._gate, self._name
 
     def __setstate__(self, state) -> None:
-        self._maxsize, self._ch, self._gate = state
         self._closed = False
+        if isinstance(state, str):
+            self._open(state)
+        else:
+            self._maxsize, self._ch, self._gate, self._name = state
 
     def __repr__(self) -> str:
         return (f"<kipc.{type(self).__name__} capacity={self._ch.capacity} "
@@ -278,20 +486,31 @@ class Queue:
     def _encode(self, obj: Any) -> bytes:
         data = _dumps(obj)
         if len(data) > self._ch.max_msg:
-            why = ("the slot size: this driver does not support messages "
-                   "larger than a slot yet; pass a larger slot_size"
-                   if self._ch.max_msg <= self._ch.slot_size
-                   else "the driver's limit")
-            raise ValueError(
-                f"kipc queue: the pickled object is {len(data)} bytes, more "
-                f"than this queue's largest message, {self._ch.max_msg} "
-                f"bytes ({why})")
-        return bytes(data)
+            self._too_large(len(data))
+        return data
+
+    def _too_large(self, n: int) -> None:
+        why = ("the slot size: this driver does not support messages "
+               "larger than a slot yet; pass a larger slot_size"
+               if self._ch.max_msg <= self._ch.slot_size
+               else "the driver's limit")
+        raise ValueError(
+            f"kipc queue: the pickled object is {n} bytes, more than this "
+            f"queue's largest message, {self._ch.max_msg} bytes ({why})")
 
     def put(self, obj: Any, block: bool = True,
             timeout: Optional[float] = None) -> None:
-        self._check_closed()
-        self._put_data(self._encode(obj), block, timeout)
+        if self._closed:
+            self._check_closed()
+        data = _dumps(obj)
+        if len(data) > self._ch.max_msg:
+            self._too_large(len(data))
+        if self._gate is None and block and timeout is None:
+            ret = self._ch.put(data, NO_DEADLINE)   # the common case
+            if ret < 0:
+                raise error(ret, what="Queue.put")
+            return
+        self._put_data(data, block, timeout)
 
     def _put_data(self, data: bytes, block, timeout) -> None:
         dl = deadline(block, timeout)
@@ -309,18 +528,76 @@ class Queue:
         return self.put(obj, False)
 
     def get(self, block: bool = True, timeout: Optional[float] = None) -> Any:
-        self._check_closed()
-        data = self._ch.get(deadline(block, timeout))
-        if isinstance(data, int):
-            if data in _TIMEOUT:
+        if self._closed:
+            self._check_closed()
+        ok, obj = self._ch.get_obj(NO_DEADLINE if block and timeout is None
+                                   else deadline(block, timeout))
+        if not ok:
+            if obj in _TIMEOUT:
                 raise Empty
-            raise error(data, what="Queue.get")
+            raise error(obj, what="Queue.get")
+        if self._gate is not None:
+            self._gate.release()
+        return obj
+
+    def get_nowait(self) -> Any:
+        return self.get(False)
+
+    def _kipc_poll_fd(self) -> int:
+        """The descriptor kipc.connection.wait and asyncio poll: readable
+        while a message waits, writable while a slot is free."""
+        self._check_closed()
+        return self._ch.fileno()
+
+    async def get_async(self, timeout: Optional[float] = None) -> Any:
+        """Coroutine: get() for asyncio (the running loop waits for the
+        channel's descriptor; no thread). queue.Empty after *timeout*
+        seconds."""
+        self._check_closed()
+
+        def op():
+            data = self._ch.get(NOWAIT)
+            if not isinstance(data, int):
+                return data
+            if data in _TIMEOUT:
+                return _aio.AGAIN
+            raise error(data, what="Queue.get_async")
+        data = await _aio.retry(op, self._kipc_poll_fd, False, timeout)
+        if data is _aio.TIMEOUT:
+            raise Empty
         if self._gate is not None:
             self._gate.release()
         return _loads(data)
 
-    def get_nowait(self) -> Any:
-        return self.get(False)
+    async def put_async(self, obj: Any,
+                        timeout: Optional[float] = None) -> None:
+        """Coroutine: put() for asyncio. queue.Full after *timeout*
+        seconds."""
+        self._check_closed()
+        await self._put_data_async(self._encode(obj), timeout)
+
+    async def _put_data_async(self, data: bytes, timeout) -> None:
+        loop = asyncio.get_running_loop()
+        end = None if timeout is None else loop.time() + timeout
+        gate = self._gate
+        if gate is not None and not await gate.acquire_async(timeout):
+            raise Full
+        try:
+            def op():
+                ret = self._ch.put(data, NOWAIT)
+                if ret == 0:
+                    return None
+                if ret in _TIMEOUT:
+                    return _aio.AGAIN
+                raise error(ret, what="Queue.put_async")
+            left = None if end is None else end - loop.time()
+            if await _aio.retry(op, self._kipc_poll_fd, True, left) \
+                    is _aio.TIMEOUT:
+                raise Full
+        except BaseException:   # also cancelled: the slot is not ours
+            if gate is not None:
+                gate.release()
+            raise
 
     def put_many(self, items: Iterable[Any], block: bool = True,
                  timeout: Optional[float] = None) -> None:
@@ -410,16 +687,40 @@ class JoinableQueue(Queue):
     sleeps on a kipc Condition that task_done() notifies when the count
     reaches zero."""
 
+    _PARTS = Queue._PARTS + ("#unfinished", "#lock", "#cond")
+
     def __init__(self, maxsize: int = 0, *, ctx=None, **kw) -> None:
-        from .synchronize import Condition, Lock, Semaphore
         super().__init__(maxsize, **kw)
-        self._unfinished = Semaphore(0)
-        self._cond = Condition(Lock())
+
+    def _create_parts(self, name: Optional[str], track: bool,
+                      made: List[Optional[str]]) -> None:
+        from .synchronize import Condition, Lock, Semaphore
+        if name is None:
+            self._unfinished = Semaphore(0)
+            self._cond = Condition(Lock())
+            return
+        kw = dict(create=True, track=track)
+        self._unfinished = Semaphore(0, name=name + "#unfinished", **kw)
+        made.append(name + "#unfinished")
+        lock = Lock(name=name + "#lock", **kw)
+        made.append(name + "#lock")
+        self._cond = Condition(lock, name=name + "#cond", **kw)
+        made.append(name + "#cond")
+
+    def _open_parts(self, name: str) -> None:
+        from .synchronize import Condition, Lock, Semaphore
+        self._unfinished = Semaphore(name=name + "#unfinished")
+        self._cond = Condition(Lock(name=name + "#lock"), name=name + "#cond")
 
     def __getstate__(self):
-        return super().__getstate__() + (self._unfinished, self._cond)
+        st = super().__getstate__()
+        if isinstance(st, str):
+            return st
+        return st + (self._unfinished, self._cond)
 
     def __setstate__(self, state) -> None:
+        if isinstance(state, str):
+            return super().__setstate__(state)
         super().__setstate__(state[:-2])
         self._unfinished, self._cond = state[-2:]
 
@@ -437,6 +738,17 @@ class JoinableQueue(Queue):
         self._unfinished.release()
         try:
             self._put_data(data, block, timeout)
+        except BaseException:
+            self._undo(1)
+            raise
+
+    async def put_async(self, obj: Any,
+                        timeout: Optional[float] = None) -> None:
+        self._check_closed()
+        data = self._encode(obj)
+        self._unfinished.release()
+        try:
+            await self._put_data_async(data, timeout)
         except BaseException:
             self._undo(1)
             raise
@@ -513,8 +825,11 @@ class SimpleQueue:
     and ``_rlock``."""
 
     def __init__(self, *, ctx=None, capacity: int = DEFAULT_CAPACITY,
-                 slot_size: int = DEFAULT_SLOT_SIZE) -> None:
-        self._q = Queue(capacity=capacity, slot_size=slot_size)
+                 slot_size: int = DEFAULT_SLOT_SIZE,
+                 name: Optional[str] = None, create: bool = False,
+                 track: bool = True) -> None:
+        self._q = Queue(capacity=capacity, slot_size=slot_size, name=name,
+                        create=create, track=track)
         self._init()
 
     def _init(self) -> None:
@@ -527,12 +842,20 @@ class SimpleQueue:
         self._rlock = threading.Lock()
 
     def __getstate__(self):
-        _mpctx.assert_spawning(self)
+        if self._q._name is None:
+            _mpctx.assert_spawning(self)
         return self._q
 
     def __setstate__(self, q) -> None:
         self._q = q
         self._init()
+
+    @property
+    def name(self) -> Optional[str]:
+        return self._q.name
+
+    def unlink(self) -> None:
+        self._q.unlink()
 
     def put(self, obj: Any) -> None:
         self._q.put(obj)
@@ -542,6 +865,18 @@ class SimpleQueue:
 
     def put_many(self, items: Iterable[Any]) -> None:
         self._q.put_many(items)
+
+    def _kipc_poll_fd(self) -> int:
+        return self._q._kipc_poll_fd()
+
+    async def get_async(self, timeout: Optional[float] = None) -> Any:
+        """Coroutine: get() for asyncio (queue.Empty after *timeout*)."""
+        return await self._q.get_async(timeout)
+
+    async def put_async(self, obj: Any,
+                        timeout: Optional[float] = None) -> None:
+        """Coroutine: put() for asyncio (queue.Full after *timeout*)."""
+        await self._q.put_async(obj, timeout)
 
     def get_many(self, n: int) -> List[Any]:
         return self._q.get_many(n)

@@ -34,12 +34,13 @@ from multiprocessing import context as _mpctx
 from multiprocessing import reduction, util
 from typing import Optional
 
-from . import _lib
+from . import _aio, _lib
 from ._errors import check, error
 from ._util import NO_DEADLINE, NOWAIT, call, deadline
+from .shared_memory import _track, _untrack
 
 __all__ = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event",
-           "Condition", "Barrier", "OwnerDeadWarning"]
+           "Condition", "Barrier", "OwnerDeadWarning", "unlink"]
 
 
 #: kipc._speedups when in use, else None (the ctypes path).
@@ -53,15 +54,35 @@ class OwnerDeadWarning(RuntimeWarning):
 
 
 class _SyncObject:
-    """A libipc struct kipc_sync handle, closed when the object goes away."""
+    """A libipc struct kipc_sync handle, closed when the object goes away.
 
-    _create = None  # set by subclasses: fn(out_handle) -> int
+    Anonymous (name None), created under a name (create=True: a new
+    object, FileExistsError if the name is taken), or opened by name
+    (create=False: FileNotFoundError if there is none; the creation
+    parameters come from the object, the ones passed are ignored)."""
 
-    def __init__(self, *create_args) -> None:
+    _create = None  # set by subclasses: fn(out_handle, name, ...) -> int
+    _type = 0       # KIPC_TYPE_*, for opening by name
+    _name: Optional[str] = None
+
+    def __init__(self, *create_args, name: Optional[str] = None,
+                 create: bool = False, track: bool = True) -> None:
         _lib.require(_lib.KIPC_FEATURE_SYNC)
         h = ctypes.c_void_p()
-        check(self._create(ctypes.byref(h), None, *create_args, 0, 0),
-              einval=ValueError)
+        if name is None:
+            check(self._create(ctypes.byref(h), None, *create_args, 0, 0),
+                  einval=ValueError)
+        else:
+            bname = _lib.encode_name(name)
+            if create:
+                check(self._create(ctypes.byref(h), bname, *create_args,
+                                   _lib.KIPC_CREATE_EXCL, _MODE),
+                      name, einval=ValueError)
+                if track:
+                    _track(name, bname)
+            else:
+                _open(h, bname, name, self._type)
+            self._name = name
         self._set_handle(h)
 
     def _set_handle(self, h: ctypes.c_void_p) -> None:
@@ -72,18 +93,45 @@ class _SyncObject:
     def _fd(self) -> int:
         return _lib.kipc_sync_fd(self._h)
 
+    def _kipc_poll_fd(self) -> int:
+        """The descriptor kipc.connection.wait and asyncio poll."""
+        return self._fd()
+
+    def _params(self):
+        return _lib.object_info(self._fd()).params.sync
+
+    @property
+    def name(self) -> Optional[str]:
+        """The name given at creation or open; None if anonymous."""
+        return self._name
+
+    def unlink(self) -> None:
+        """Remove the name (FileNotFoundError if it is gone already). The
+        object lives on while any process still uses it."""
+        if self._name is None:
+            raise ValueError(f"{self!r} has no name")
+        unlink(self._name)
+
     def __getstate__(self):
+        # A named object travels by name at any time; while spawning, any
+        # object travels as its descriptor (also after an unlink).
+        if self._name is not None and _mpctx.get_spawning_popen() is None:
+            return self._state(), self._name
         _mpctx.assert_spawning(self)
-        return self._state(), reduction.DupFd(self._fd())
+        return self._state(), reduction.DupFd(self._fd()), self._name
 
     def __setstate__(self, state) -> None:
-        st, dupfd = state
-        fd = dupfd.detach()
-        try:
-            h = ctypes.c_void_p()
-            check(_lib.kipc_sync_from_fd(ctypes.byref(h), fd))
-        finally:
-            os.close(fd)
+        h = ctypes.c_void_p()
+        if len(state) == 2:
+            st, self._name = state
+            _open(h, _lib.encode_name(self._name), self._name, self._type)
+        else:
+            st, dupfd, self._name = state
+            fd = dupfd.detach()
+            try:
+                check(_lib.kipc_sync_from_fd(ctypes.byref(h), fd))
+            finally:
+                os.close(fd)
         self._set_handle(h)
         self._restore(st)
 
@@ -92,6 +140,27 @@ class _SyncObject:
 
     def _restore(self, st) -> None:
         pass
+
+
+_MODE = 0o600
+_TYPE_NAMES = {_lib.KIPC_TYPE_SEMAPHORE: "Semaphore", _lib.KIPC_TYPE_LOCK: "Lock",
+               _lib.KIPC_TYPE_RLOCK: "RLock", _lib.KIPC_TYPE_EVENT: "Event",
+               _lib.KIPC_TYPE_BARRIER: "Barrier",
+               _lib.KIPC_TYPE_CONDITION: "Condition"}
+
+
+def _open(h: ctypes.c_void_p, bname: bytes, name: str, kind: int) -> None:
+    ret = _lib.kipc_sync_open(ctypes.byref(h), bname, kind)
+    if ret == -errno.EINVAL:
+        raise ValueError(f"kipc object {name!r} is not a kipc "
+                         f"{_TYPE_NAMES.get(kind, kind)}")
+    check(ret, name)
+
+
+def unlink(name: str) -> None:
+    """Remove the name of a kipc object (FileNotFoundError if none)."""
+    check(_lib.kipc_object_unlink(_lib.encode_name(name)), name)
+    _untrack(name)
 
 
 def _owner_died(lock, release) -> None:
@@ -107,8 +176,9 @@ def _owner_died(lock, release) -> None:
 class _LockBase(_SyncObject):
     _kind = "lock"
 
-    def __init__(self, *, ctx=None) -> None:
-        super().__init__()
+    def __init__(self, *, ctx=None, name: Optional[str] = None,
+                 create: bool = False, track: bool = True) -> None:
+        super().__init__(name=name, create=create, track=track)
 
     def _fn(self, op):
         return getattr(_lib, f"kipc_{self._kind}_{op}")
@@ -142,6 +212,20 @@ class _LockBase(_SyncObject):
         if ret == 0:
             return True
         return self._acquire_failed(ret)
+
+    async def acquire_async(self, timeout: Optional[float] = None) -> bool:
+        """Coroutine: acquire() for asyncio (the running loop waits for the
+        lock's descriptor; no thread). True once acquired, False when
+        *timeout* seconds passed. Owner death as for acquire(). An RLock
+        is owned by the loop's thread: all its tasks share it."""
+        try_acquire = self._fn("try_acquire")
+
+        def op():
+            ret = try_acquire(self._h)
+            if ret == 0:
+                return True
+            return self._acquire_failed(ret) or _aio.AGAIN
+        return await _aio.retry(op, self._fd, False, timeout) is True
 
     def _acquire_failed(self, ret: int) -> bool:
         if ret in (-errno.EAGAIN, -errno.ETIMEDOUT, -errno.EBUSY):
@@ -193,6 +277,7 @@ class Lock(_LockBase):
     """multiprocessing.Lock: not recursive; any process may release it."""
     _kind = "lock"
     _create = _lib.kipc_lock_create
+    _type = _lib.KIPC_TYPE_LOCK
     if _sp is not None:
         _sp_acquire, _sp_release = _sp.lock_acquire, _sp.lock_release
 
@@ -204,6 +289,7 @@ class RLock(_LockBase):
     """multiprocessing.RLock: recursive, owned by one thread of a process."""
     _kind = "rlock"
     _create = _lib.kipc_rlock_create
+    _type = _lib.KIPC_TYPE_RLOCK
     if _sp is not None:
         _sp_acquire, _sp_release = _sp.rlock_acquire, _sp.rlock_release
 
@@ -230,16 +316,18 @@ class Semaphore(_SyncObject):
     """multiprocessing.Semaphore (value up to 2**31-1)."""
 
     _create = _lib.kipc_semaphore_create
+    _type = _lib.KIPC_TYPE_SEMAPHORE
 
-    def __init__(self, value: int = 1, *, ctx=None) -> None:
-        self._init(value, 0)
+    def __init__(self, value: int = 1, *, ctx=None, name: Optional[str] = None,
+                 create: bool = False, track: bool = True) -> None:
+        self._init(value, 0, name=name, create=create, track=track)
 
-    def _init(self, value: int, maximum: int) -> None:
+    def _init(self, value: int, maximum: int, **kw) -> None:
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
         if value > _lib.KIPC_SYNC_SEM_MAX:
             raise ValueError("semaphore initial value too large")
-        super().__init__(value, maximum)
+        super().__init__(value, maximum, **kw)
 
     @property
     def _semlock(self):
@@ -254,6 +342,16 @@ class Semaphore(_SyncObject):
         if ret == 0:
             return True
         return self._acquire_failed(ret)
+
+    async def acquire_async(self, timeout: Optional[float] = None) -> bool:
+        """Coroutine: acquire() for asyncio. True once acquired, False
+        when *timeout* seconds passed."""
+        def op():
+            ret = _lib.kipc_sem_try_acquire(self._h)
+            if ret == 0:
+                return True
+            return self._acquire_failed(ret) or _aio.AGAIN
+        return await _aio.retry(op, self._fd, False, timeout) is True
 
     def _acquire_failed(self, ret: int) -> bool:
         if ret in (-errno.EAGAIN, -errno.ETIMEDOUT):
@@ -311,13 +409,15 @@ class BoundedSemaphore(Semaphore):
     """multiprocessing.BoundedSemaphore: releasing past the initial value
     raises ValueError."""
 
-    def __init__(self, value: int = 1, *, ctx=None) -> None:
+    def __init__(self, value: int = 1, *, ctx=None, name: Optional[str] = None,
+                 create: bool = False, track: bool = True) -> None:
         if value < 1:
             # kipc's maximum is 1..2**31-1; a bound of 0 can never be
             # acquired or released, which a Semaphore(0) with max 1 is not.
             if value < 0:
                 raise ValueError("semaphore initial value must be >= 0")
-        self._init(value, max(value, 1))
+        self._init(value, max(value, 1), name=name, create=create,
+                   track=track)
         if value == 0:
             self._zero = True
 
@@ -338,9 +438,11 @@ class Event(_SyncObject):
     """multiprocessing.Event."""
 
     _create = _lib.kipc_event_create
+    _type = _lib.KIPC_TYPE_EVENT
 
-    def __init__(self, *, ctx=None) -> None:
-        super().__init__()
+    def __init__(self, *, ctx=None, name: Optional[str] = None,
+                 create: bool = False, track: bool = True) -> None:
+        super().__init__(name=name, create=create, track=track)
 
     def is_set(self) -> bool:
         return check(_lib.kipc_event_is_set(self._h)) == 1
@@ -366,6 +468,13 @@ class Event(_SyncObject):
         check(ret)
         return True
 
+    async def wait_async(self, timeout: Optional[float] = None) -> bool:
+        """Coroutine: wait() for asyncio. True once set, False when
+        *timeout* seconds passed unset."""
+        ret = await _aio.retry(lambda: True if self.is_set() else _aio.AGAIN,
+                               self._fd, False, timeout)
+        return ret is True
+
     def __repr__(self) -> str:
         return f"<kipc.Event({'set' if self.is_set() else 'unset'})>"
 
@@ -375,16 +484,27 @@ class Condition(_SyncObject):
     RLock)."""
 
     _create = _lib.kipc_cond_create
+    _type = _lib.KIPC_TYPE_CONDITION
 
-    def __init__(self, lock=None, *, ctx=None) -> None:
+    def __init__(self, lock=None, *, ctx=None, name: Optional[str] = None,
+                 create: bool = False, track: bool = True) -> None:
         if lock is None:
+            if name is not None:
+                raise TypeError("a named Condition needs its lock: pass the "
+                                "same (named or inherited) Lock or RLock "
+                                "in every process")
             lock = RLock()
         if not isinstance(lock, _LockBase):
             raise TypeError("kipc.Condition needs a kipc Lock or RLock, "
                             f"not {type(lock).__name__}")
-        super().__init__(0)
+        super().__init__(0, name=name, create=create, track=track)
         self._lock = lock
         self._bind()
+
+    def _kipc_poll_fd(self) -> int:
+        raise TypeError("a kipc Condition's descriptor does not poll: it "
+                        "cannot be waited for with kipc.connection.wait or "
+                        "asyncio")
 
     def _bind(self) -> None:
         self.acquire = self._lock.acquire
@@ -453,13 +573,25 @@ class Barrier(_SyncObject):
     Barrier calls it before); if it raises, the barrier is broken."""
 
     _create = _lib.kipc_barrier_create
+    _type = _lib.KIPC_TYPE_BARRIER
 
-    def __init__(self, parties: int, action=None, timeout=None, *, ctx=None):
+    def __init__(self, parties: Optional[int] = None, action=None,
+                 timeout=None, *, ctx=None, name: Optional[str] = None,
+                 create: bool = False, track: bool = True):
+        if name is not None and not create:
+            parties = 1     # opening: the object has its own
+        if parties is None:
+            raise TypeError("Barrier() missing required argument 'parties'")
         if not 1 <= parties <= _lib.KIPC_SYNC_PARTIES_MAX:
             raise ValueError(f"parties must be 1..{_lib.KIPC_SYNC_PARTIES_MAX}")
-        super().__init__(parties)
+        super().__init__(parties, name=name, create=create, track=track)
         self._action = action
         self._timeout = timeout
+
+    def _kipc_poll_fd(self) -> int:
+        raise TypeError("a kipc Barrier's descriptor does not poll: it "
+                        "cannot be waited for with kipc.connection.wait or "
+                        "asyncio")
 
     def _state(self):
         return self._action, self._timeout

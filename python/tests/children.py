@@ -106,3 +106,96 @@ def increment_locked(lock, value, n):
     for _ in range(n):
         with lock:
             value.value += 1
+
+
+# --- wait(), asyncio and named objects --------------------------------------
+
+def put_after(q, delay, obj):
+    import time
+    time.sleep(delay)
+    q.put(obj)
+
+
+def set_after(ev, delay):
+    import time
+    time.sleep(delay)
+    ev.set()
+
+
+def hold_lock_until_set_then_die(lock, held, go):
+    lock.acquire()
+    held.set()
+    go.wait(60)
+    import os
+    os._exit(0)
+
+
+def open_queue_and_put(name, objs, kind="Queue"):
+    import kipc
+    q = getattr(kipc, kind)(name=name)
+    for o in objs:
+        q.put(o)
+
+
+def open_joinable_and_consume(name, n):
+    import kipc
+    q = kipc.JoinableQueue(name=name)
+    for _ in range(n):
+        q.get(timeout=60)
+        q.task_done()
+
+
+def get_named_and_use(q, out):
+    """Take named objects from queue *q* (pickled at any time) and use
+    them: release the lock, set the event, release the semaphore."""
+    lock, ev, sem = q.get(timeout=60)
+    lock.release()
+    ev.set()
+    sem.release()
+    out.put((lock.name, ev.name, sem.name))
+
+
+def acquire_release(lock, out):
+    out.put(lock.acquire(timeout=60))
+    lock.release()
+
+
+def release_after(lock_or_sem, delay):
+    import time
+    time.sleep(delay)
+    lock_or_sem.release()
+
+
+# --- Pipe / Connection --------------------------------------------------------
+
+def echo(conn):
+    """Send back every object until None."""
+    while True:
+        obj = conn.recv()
+        if obj is None:
+            break
+        conn.send(obj)
+    conn.close()
+
+
+def send_and_exit(conn, objs):
+    for o in objs:
+        conn.send(o)
+    conn.close()
+
+
+def recv_forever(conn, ready):
+    ready.set()
+    while True:
+        conn.recv()
+
+
+def send_conn(q, conn):
+    """Pickle a Connection at an ordinary time: through a queue."""
+    q.put(conn)
+
+
+def recv_conn_and_send(q, obj):
+    conn = q.get(timeout=60)
+    conn.send(obj)
+    conn.close()

@@ -353,3 +353,20 @@ def test_child_exits_without_flush_or_hang(ctx):
     assert p.exitcode == 0
     assert q.qsize() == 500
     assert q.get_many(1000) == list(range(500))
+
+
+class _Weak:
+    pass
+
+
+def test_put_keeps_no_reference_to_the_object():
+    """put() reuses a pickler per thread: its memo must not keep the
+    objects it pickled alive."""
+    import weakref
+    q = kipc.Queue()
+    obj = _Weak()
+    ref = weakref.ref(obj)
+    q.put([obj])
+    del obj
+    assert ref() is None
+    assert isinstance(q.get(), list)
