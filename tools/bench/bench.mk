@@ -30,7 +30,7 @@ $(BENCH_OBJ)/%.o: tools/bench/%.c $(BENCH_HDRS)
 	$(CC) $(KIPC_CFLAGS) -pthread -c -o $@ $<
 
 $(BENCH_BINS): $(BENCH_DIR)/%: $(BENCH_OBJ)/%.o $(BENCH_COMMON_OBJS) $(BENCH_LIBS)
-	$(CC) -pthread -o $@ $(filter %.o,$^) $(BENCH_LIBS) -lrt
+	$(CC) -pthread -o $@ $(filter %.o,$^) $(BENCH_LIBS) -luring -lrt
 
 # Keep the objects: make would delete them as intermediates.
 .SECONDARY: $(BENCH_COMMON_OBJS) $(patsubst %,$(BENCH_OBJ)/%.o,$(BENCH_PROGS))

@@ -96,7 +96,8 @@ int main(int argc, char **argv)
 	for (const struct transport *const *tp = transports; *tp; tp++) {
 		const struct transport *t = *tp;
 
-		if (!(t->flags & T_SPSC) || (o.only && strcmp(o.only, t->name)))
+		if (!(t->flags & T_SPSC) || (t->flags & T_BATCH) ||
+		    (o.only && strcmp(o.only, t->name)))
 			continue;
 		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 			double v[3][64], p[3];

@@ -35,6 +35,8 @@ static void producer(struct chan *c, long n)
 		buf[0] = (unsigned char)i;
 		c->t->send(c, buf);
 	}
+	if (c->t->flush)
+		c->t->flush(c);
 	exit(0);
 }
 

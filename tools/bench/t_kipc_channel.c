@@ -52,7 +52,7 @@ static __u32 kc_capacity(size_t slot)
 	return n;
 }
 
-static int kc_create(struct chan *c)
+int kipc_bench_channel_create(struct chan *c)
 {
 	struct kipc_channel_params p = { 0 };
 	struct kipc_channel *ch;
@@ -114,7 +114,7 @@ static void kc_destroy(struct chan *c)
 const struct transport t_kipc_channel = {
 	.name = "kipc-channel",
 	.flags = T_SPSC | T_MPMC,
-	.create = kc_create,
+	.create = kipc_bench_channel_create,
 	.send = kc_send,
 	.recv = kc_recv,
 	.destroy = kc_destroy,

@@ -16,6 +16,7 @@
 enum {
 	T_SPSC = 1,	/* one producer, one consumer (c-throughput, c-latency) */
 	T_MPMC = 2,	/* many processes may send and receive on one channel */
+	T_BATCH = 4,	/* sends are batched until flush(): no ping-pong */
 };
 
 struct chan {
@@ -34,11 +35,17 @@ struct transport {
 	int (*create)(struct chan *c);
 	int (*send)(struct chan *c, const void *buf);
 	int (*recv)(struct chan *c, void *buf);
+	/* T_BATCH: hands over what send() batched; the producer calls it last. */
+	void (*flush)(struct chan *c);
 	/* Releases everything; called once, in the parent, after the children exit. */
 	void (*destroy)(struct chan *c);
 };
 
 extern const struct transport *const transports[];
+
+/* kipc-channel's create and destroy, shared with kipc-channel-uring. */
+extern const struct transport t_kipc_channel;
+int kipc_bench_channel_create(struct chan *c);
 
 /* Creates a channel of `t` for `msg`-byte messages; 0 or -errno. */
 int chan_create(struct chan *c, const struct transport *t, size_t msg);

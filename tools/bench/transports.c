@@ -8,7 +8,8 @@
 #include "transport.h"
 
 extern const struct transport t_pipe, t_unix_stream, t_unix_seqpacket,
-	t_unix_dgram, t_posix_mq, t_eventfd_ring, t_shm_ring_futex, t_kipc_channel;
+	t_unix_dgram, t_posix_mq, t_eventfd_ring, t_shm_ring_futex,
+	t_kipc_channel_uring;
 
 /* Order = order of the rows. Add kipc transports here. */
 const struct transport *const transports[] = {
@@ -20,6 +21,7 @@ const struct transport *const transports[] = {
 	&t_eventfd_ring,
 	&t_shm_ring_futex,
 	&t_kipc_channel,
+	&t_kipc_channel_uring,
 	NULL,
 };
 

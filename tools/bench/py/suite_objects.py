@@ -24,8 +24,8 @@ class _Batched:
 BATCH = 64
 
 
-def _pipe():
-    r, w = CTX.Pipe(duplex=False)
+def _pipe(pipe=CTX.Pipe):
+    r, w = pipe(duplex=False)
     return w.send, r.recv
 
 
@@ -35,6 +35,7 @@ IMPLS = {
     "multiprocessing.Pipe": _pipe,
     "kipc.Queue": lambda: _queue(kipc_attr("Queue")()),
     "kipc.SimpleQueue": lambda: _queue(kipc_attr("SimpleQueue")()),
+    "kipc.Pipe": lambda: _pipe(kipc_attr("Pipe")),
     f"kipc.Queue put_many/get_many({BATCH})": lambda: _Batched(kipc_attr("Queue")()),
     f"kipc.SimpleQueue put_many/get_many({BATCH})":
         lambda: _Batched(kipc_attr("SimpleQueue")()),
