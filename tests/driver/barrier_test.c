@@ -27,36 +27,6 @@
 #define SEC	1000000000ULL
 #define GUARD	(60 * SEC)
 
-/* Tasks asleep in the kernel on the object, from fdinfo. */
-static __u32 sleepers(struct kipc_sync *s)
-{
-	char path[64], line[128];
-	__u32 v = ~0U;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", kipc_sync_fd(s));
-	f = fopen(path, "r");
-	if (!f)
-		return ~0U;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "kipc-sleepers: %u", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
-static int wait_sleepers(struct kipc_sync *s, __u32 n)
-{
-	int i;
-
-	for (i = 0; i < 30000; i++) {
-		if (sleepers(s) == n)
-			return 0;
-		usleep(1000);
-	}
-	return -1;
-}
-
 static int wait_eq(volatile int *p, int v)
 {
 	int i;
@@ -143,7 +113,7 @@ TEST_F(barrier, killed_while_others_wait)
 	ASSERT_LT(0, w);
 	p1 = party(self->b);
 	p2 = party(self->b);
-	ASSERT_EQ(0, wait_sleepers(self->b, 2));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(self->b), "kipc-sleepers", 2));
 	EXPECT_EQ(2, kipc_barrier_waiting(self->b));
 	EXPECT_EQ(0, kipc_barrier_broken(self->b));
 	kt_kill_reap(w);
@@ -157,9 +127,9 @@ TEST_F(barrier, waiting_party_killed)
 {
 	pid_t p1 = party(self->b), p2;
 
-	ASSERT_EQ(0, wait_sleepers(self->b, 1));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(self->b), "kipc-sleepers", 1));
 	p2 = party(self->b);
-	ASSERT_EQ(0, wait_sleepers(self->b, 2));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(self->b), "kipc-sleepers", 2));
 	kt_kill_reap(p1);
 	EXPECT_EQ(100 + EPIPE, kt_reap(p2));
 	EXPECT_EQ(1, kipc_barrier_broken(self->b));
@@ -211,7 +181,7 @@ TEST_F(barrier, non_party_leaving_does_not_break)
 
 	p1 = party(self->b);
 	p2 = party(self->b);
-	ASSERT_EQ(0, wait_sleepers(self->b, 2));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(self->b), "kipc-sleepers", 2));
 	/* A process that merely has it mapped exits normally... */
 	pid = fork();
 	if (!pid)
@@ -273,7 +243,7 @@ TEST_F(barrier, creator_exits_while_parties_wait)
 			mem[1 + i] = kipc_barrier_wait(b, kt_in_ns(GUARD));
 			_exit(0);
 		}
-		_exit(wait_sleepers(b, 2) ? 2 : 0);
+		_exit(kt_fdinfo_reaches(kipc_sync_fd(b), "kipc-sleepers", 2) ? 2 : 0);
 	}
 	mem[0] = getpid();
 	EXPECT_EQ(0, kt_reap(creator));
@@ -306,7 +276,7 @@ TEST_F(barrier, arrival_leaving_normally_breaks)
 
 	ASSERT_NE(NULL, mem);
 	p1 = party(self->b);
-	ASSERT_EQ(0, wait_sleepers(self->b, 1));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(self->b), "kipc-sleepers", 1));
 	pid = fork();
 	if (!pid) {
 		pthread_t t;
@@ -317,7 +287,7 @@ TEST_F(barrier, arrival_leaving_normally_breaks)
 			usleep(1000);
 		exit(0);
 	}
-	ASSERT_EQ(0, wait_sleepers(self->b, 2));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(self->b), "kipc-sleepers", 2));
 	EXPECT_EQ(0, kipc_barrier_broken(self->b));
 	mem[0] = 1;
 	EXPECT_EQ(0, kt_reap(pid));

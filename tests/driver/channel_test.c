@@ -49,25 +49,6 @@ static int chan_fd(int dev, __u32 cap, __u32 slot, __u64 max)
 	return kt_ioctl_fd(dev, KIPC_IOC_CREATE, &a);
 }
 
-/* A field of /proc/self/fdinfo/@fd, or -1. */
-static long fdinfo(int fd, const char *key)
-{
-	char path[64], line[256];
-	size_t n = strlen(key);
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			val = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return val;
-}
-
 static struct kipc_channel_stats stats(struct kipc_channel *ch)
 {
 	struct kipc_channel_stats st;
@@ -126,11 +107,11 @@ TEST_F(chan, create_and_validate)
 	EXPECT_EQ(4, info.params.channel.capacity);
 	EXPECT_EQ(64, info.params.channel.slot_size);
 	EXPECT_EQ((__u64)getpagesize(), info.size);
-	EXPECT_EQ(4, fdinfo(fd, "kipc-capacity"));
-	EXPECT_EQ(64, fdinfo(fd, "kipc-max-msg"));
-	EXPECT_EQ(0, fdinfo(fd, "kipc-queued"));
-	EXPECT_EQ(0, fdinfo(fd, "kipc-dropped"));
-	EXPECT_EQ(0, fdinfo(fd, "kipc-get-waiters"));
+	EXPECT_EQ(4, kt_fdinfo(fd, "kipc-capacity"));
+	EXPECT_EQ(64, kt_fdinfo(fd, "kipc-max-msg"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-queued"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-dropped"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-get-waiters"));
 	close(fd);
 
 	/* Geometry, sizes, flags and reserved fields. */
@@ -287,7 +268,7 @@ TEST_F(chan, put_get_sizes_and_errors)
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, kipc_channel_put(ch, &i, sizeof(i), KIPC_NOWAIT));
 	EXPECT_EQ(4, stats(ch).queued);
-	EXPECT_EQ(4, fdinfo(kipc_channel_fd(ch), "kipc-queued"));
+	EXPECT_EQ(4, kt_fdinfo(kipc_channel_fd(ch), "kipc-queued"));
 	EXPECT_EQ(-EAGAIN, kipc_channel_put(ch, in, 1, KIPC_NOWAIT));
 	EXPECT_EQ(-ETIMEDOUT, kipc_channel_put(ch, in, 1, kt_now_ns() + 20000000));
 	EXPECT_EQ(-ETIMEDOUT, kipc_channel_put(ch, in, 1, 1));
@@ -368,7 +349,7 @@ TEST_F(chan, blocking_wakeups_across_processes)
 		      sizeof(x) && x == 42 ? 0 : 1);
 	}
 	ASSERT_EQ(0, wait_for(ch, true, 1));
-	EXPECT_EQ(1, fdinfo(kipc_channel_fd(ch), "kipc-get-waiters"));
+	EXPECT_EQ(1, kt_fdinfo(kipc_channel_fd(ch), "kipc-get-waiters"));
 	v = 42;
 	ASSERT_EQ(0, kipc_channel_put(ch, &v, sizeof(v), KIPC_NOWAIT));
 	EXPECT_EQ(0, kt_reap(pid));
@@ -509,7 +490,7 @@ TEST_F(chan, recovery_of_dead_claims)
 		kill(getpid(), SIGKILL);
 	}
 	EXPECT_EQ(128 + SIGKILL, kt_reap(pid));
-	EXPECT_EQ(1, fdinfo(fd, "kipc-discarded"));
+	EXPECT_EQ(1, kt_fdinfo(fd, "kipc-discarded"));
 	EXPECT_EQ(-EAGAIN, kipc_channel_get(ch, buf, sizeof(buf), KIPC_NOWAIT));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, kipc_channel_put(ch, &i, sizeof(i), KIPC_NOWAIT));
@@ -522,7 +503,7 @@ TEST_F(chan, recovery_of_dead_claims)
 		kill(getpid(), SIGKILL);
 	}
 	EXPECT_EQ(128 + SIGKILL, kt_reap(pid));
-	EXPECT_EQ(1, fdinfo(fd, "kipc-dropped"));
+	EXPECT_EQ(1, kt_fdinfo(fd, "kipc-dropped"));
 	EXPECT_EQ(1, stats(ch).dropped);
 	ASSERT_EQ(sizeof(v), kipc_channel_get(ch, &v, sizeof(v), KIPC_NOWAIT));
 	EXPECT_EQ(1, v);
@@ -546,7 +527,7 @@ TEST_F(chan, recovery_of_dead_claims)
 	kill(pid, SIGKILL);
 	EXPECT_EQ(128 + SIGKILL, kt_reap(pid));
 	EXPECT_EQ(0, kt_reap(i));
-	EXPECT_EQ(2, fdinfo(fd, "kipc-dropped"));
+	EXPECT_EQ(2, kt_fdinfo(fd, "kipc-dropped"));
 	kipc_channel_close(ch);
 }
 
@@ -630,7 +611,7 @@ TEST_F(chan, hostile_scribbles)
 		w.deadline_ns = kt_now_ns() + 1000000;
 		ret = kt_ioctl_fd(fd, KIPC_CHANNEL_IOC_WAIT, &w);
 		EXPECT_TRUE(ret == 0 || ret == -EAGAIN || ret == -ETIMEDOUT);
-		fdinfo(fd, "kipc-queued");
+		kt_fdinfo(fd, "kipc-queued");
 		stats(ch);
 	}
 	/* Waiter words scribbled too: closing must still be clean. */
@@ -919,7 +900,7 @@ TEST_F(chan, kill9_at_random_instants)
 		ASSERT_EQ(0, kt_reap(pids[k]));
 	EXPECT_EQ(0, stats(ch).queued);
 	EXPECT_EQ(dropped, stats(ch).dropped);
-	EXPECT_EQ(dropped, fdinfo(fd, "kipc-dropped"));
+	EXPECT_EQ(dropped, kt_fdinfo(fd, "kipc-dropped"));
 
 	for (inst = 0; inst < next; inst++) {
 		__u32 committed = sh->j[inst].committed;

@@ -196,6 +196,38 @@ static inline void kt_kill_reap(pid_t pid)
 }
 
 /* An anonymous channel, mapped; NULL on failure. */
+/* The number after "@key:" in /proc/self/fdinfo/@fd, or -1. */
+static inline long kt_fdinfo(int fd, const char *key)
+{
+	char path[64], line[256];
+	size_t n = strlen(key);
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':')
+			val = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return val;
+}
+
+/* Wait (bounded: 30 s) until fdinfo @key of @fd reads @val; 0 or -1. */
+static inline int kt_fdinfo_reaches(int fd, const char *key, long val)
+{
+	int i;
+
+	for (i = 0; i < 30000; i++) {
+		if (kt_fdinfo(fd, key) == val)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
 static inline struct kipc_channel *kt_chan_new(__u32 cap, __u32 slot,
 					       __u64 max)
 {

@@ -58,38 +58,6 @@ static int pipe_new(__u32 cap, __u32 slot, __u64 max, __u32 flags,
 	return ret;
 }
 
-/* A field of /proc/self/fdinfo/@fd, or -1. */
-static long fdinfo(int fd, const char *key)
-{
-	char path[64], line[256];
-	size_t n = strlen(key);
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':')
-			val = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return val;
-}
-
-/* Wait (bounded) until fdinfo @key of @fd reads @val. */
-static bool fdinfo_reaches(int fd, const char *key, long val)
-{
-	int i;
-
-	for (i = 0; i < 2000; i++) {
-		if (fdinfo(fd, key) == val)
-			return true;
-		usleep(5000);
-	}
-	return false;
-}
-
 static short poll_events(int fd, short events)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
@@ -172,8 +140,8 @@ TEST_F(pipe, duplex_round_trip)
 		EXPECT_EQ(kipc_ring_bytes(4, 64),
 			  e ? end.put_ring : end.get_ring);
 		EXPECT_EQ(KIPC_PIPE_DUPLEX, end.flags);
-		EXPECT_EQ(e, fdinfo(fd, "kipc-end"));
-		EXPECT_EQ(1, fdinfo(fd, "kipc-duplex"));
+		EXPECT_EQ(e, kt_fdinfo(fd, "kipc-end"));
+		EXPECT_EQ(1, kt_fdinfo(fd, "kipc-duplex"));
 		EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD));
 	}
 	EXPECT_NE(end.put_ring, end.get_ring);
@@ -182,7 +150,7 @@ TEST_F(pipe, duplex_round_trip)
 	/* Not back to the sender: its own get ring is the other one. */
 	EXPECT_EQ(-EAGAIN, kipc_channel_get(self->ch[0], buf, sizeof(buf),
 					    KIPC_NOWAIT));
-	EXPECT_EQ(1, fdinfo(kipc_channel_fd(self->ch[1]), "kipc-in-queued"));
+	EXPECT_EQ(1, kt_fdinfo(kipc_channel_fd(self->ch[1]), "kipc-in-queued"));
 	EXPECT_EQ(4, kipc_channel_get(self->ch[1], buf, sizeof(buf), KIPC_NOWAIT));
 	EXPECT_EQ(0, memcmp(buf, "ping", 4));
 	ASSERT_EQ(0, kipc_channel_put(self->ch[1], "pong!", 5, KIPC_NOWAIT));
@@ -227,7 +195,7 @@ TEST_F(pipe, one_way_directions)
 	EXPECT_EQ(0, end.flags);
 	EXPECT_EQ(KIPC_PIPE_NO_RING, end.put_ring);
 	EXPECT_EQ(0, end.get_ring);
-	EXPECT_EQ(0, fdinfo(r, "kipc-duplex"));
+	EXPECT_EQ(0, kt_fdinfo(r, "kipc-duplex"));
 
 	/* The reader cannot put, the writer cannot get. */
 	EXPECT_EQ(-EBADF, kipc_channel_put(self->ch[0], "m", 1, KIPC_NOWAIT));
@@ -283,7 +251,7 @@ TEST_F(pipe, writer_gone_drain_then_eof)
 
 	/* Everything queued comes first, in order; then the end. */
 	EXPECT_EQ(POLLIN | POLLHUP, poll_events(r, POLLIN));
-	EXPECT_EQ(1, fdinfo(r, "kipc-in-closed"));
+	EXPECT_EQ(1, kt_fdinfo(r, "kipc-in-closed"));
 	EXPECT_EQ(1, kipc_channel_get(self->ch[0], buf, sizeof(buf),
 				      KIPC_NO_DEADLINE));
 	EXPECT_EQ('a', buf[0]);
@@ -391,7 +359,7 @@ TEST_F_TIMEOUT(pipe, sleepers_woken_by_peer_close, 120)
 	ASSERT_EQ(0, pipe_new(1, 64, 0, 0, self->ch));
 	s.ch = self->ch[0];
 	ASSERT_EQ(0, pthread_create(&t, NULL, sleeper_main, &s));
-	ASSERT_TRUE(fdinfo_reaches(kipc_channel_fd(self->ch[0]),
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_channel_fd(self->ch[0]),
 				   "kipc-in-get-waiters", 1));
 	close_end(&self->ch[1]);
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -404,7 +372,7 @@ TEST_F_TIMEOUT(pipe, sleepers_woken_by_peer_close, 120)
 	s.ch = self->ch[1];
 	s.put = true;
 	ASSERT_EQ(0, pthread_create(&t, NULL, sleeper_main, &s));
-	ASSERT_TRUE(fdinfo_reaches(kipc_channel_fd(self->ch[1]),
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_channel_fd(self->ch[1]),
 				   "kipc-out-put-waiters", 1));
 	close_end(&self->ch[0]);
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -433,7 +401,7 @@ TEST_F_TIMEOUT(pipe, sleepers_woken_by_peer_close, 120)
 				   sizeof(buf)) == 0 ? 0 : 1);
 		}
 		for (i = 0; i < 2000; i++) {
-			if (fdinfo(kipc_channel_fd(self->ch[0]),
+			if (kt_fdinfo(kipc_channel_fd(self->ch[0]),
 				   "kipc-sleepers") == 1)
 				break;
 			usleep(5000);
@@ -526,7 +494,7 @@ TEST_F(pipe, end_passed_with_scm_rights)
 	ASSERT_NE(NULL, cm);
 	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	ASSERT_EQ(0, kipc_channel_attach(fd, &self->ch[1]));
-	EXPECT_EQ(1, fdinfo(fd, "kipc-end"));
+	EXPECT_EQ(1, kt_fdinfo(fd, "kipc-end"));
 	EXPECT_EQ(0, kipc_channel_put(self->ch[1], "via", 3, KIPC_NOWAIT));
 	close_end(&self->ch[1]);
 	EXPECT_EQ(3, kipc_channel_get(self->ch[0], buf, sizeof(buf),
@@ -557,7 +525,7 @@ TEST_F(pipe, scribbled_closed_word)
 	EXPECT_EQ(-1, read(r, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
 	EXPECT_EQ(0, poll_events(r, POLLIN));
-	EXPECT_EQ(0, fdinfo(r, "kipc-in-closed"));
+	EXPECT_EQ(0, kt_fdinfo(r, "kipc-in-closed"));
 	/* The library believes the word (the damage stays in the pipe)... */
 	EXPECT_EQ(-EPIPE, kipc_channel_put(self->ch[1], "fake", 4, KIPC_NOWAIT));
 	/* ...the kernel does not. */
@@ -636,7 +604,7 @@ TEST_F_TIMEOUT(pipe, peer_killed_idle_or_blocked, 120)
 	pid = child_with(self->ch, 1, get_forever);
 	ASSERT_LE(0, pid);
 	close_end(&self->ch[1]);
-	ASSERT_TRUE(fdinfo_reaches(kipc_channel_fd(self->ch[0]),
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_channel_fd(self->ch[0]),
 				   "kipc-out-get-waiters", 1));
 	kt_kill_reap(pid);
 	EXPECT_EQ(-EPIPE, kipc_channel_put(self->ch[0], "y", 1, KIPC_NO_DEADLINE));

@@ -38,40 +38,6 @@ static int wait_eq(volatile int *p, int v)
 	return -1;
 }
 
-/*
- * Tasks asleep in the kernel on the object, from fdinfo. (Mapping the
- * object to read its waiter word would not do: unmapping is a death the
- * object recovers from, and a barrier breaks on it.)
- */
-static __u32 sleepers(struct kipc_sync *s)
-{
-	char path[64], line[128];
-	__u32 v = ~0U;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", kipc_sync_fd(s));
-	f = fopen(path, "r");
-	if (!f)
-		return ~0U;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "kipc-sleepers: %u", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
-static int wait_sleepers(struct kipc_sync *s, __u32 n)
-{
-	int i;
-
-	for (i = 0; i < 20000; i++) {
-		if (sleepers(s) == n)
-			return 0;
-		usleep(1000);
-	}
-	return -1;
-}
-
 FIXTURE(sync) {
 	long objects, names;
 };
@@ -266,7 +232,7 @@ TEST_F(sync, lock_signal_eintr)
 		_exit(-kipc_lock_acquire(l, kt_in_ns(20 * SEC)));
 	}
 	EXPECT_EQ(EINTR, kt_reap(pid));
-	EXPECT_EQ(0, sleepers(l));
+	EXPECT_EQ(0, kt_fdinfo(kipc_sync_fd(l), "kipc-sleepers"));
 	EXPECT_EQ(0, kipc_lock_release(l));
 	kipc_sync_close(l);
 }
@@ -340,7 +306,7 @@ TEST_F(sync, lock_owner_dead_protocol)
 			_exit(0);
 		_exit(100 - ret);
 	}
-	ASSERT_EQ(0, wait_sleepers(l, 1));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(l), "kipc-sleepers", 1));
 	kt_kill_reap(pid);
 	EXPECT_EQ(0, kt_reap(w));
 	/* Consistent again: normal. */
@@ -558,7 +524,7 @@ TEST_F(sync, semaphore_basic)
 	pid = fork();
 	if (!pid)
 		_exit(-kipc_sem_acquire(b, kt_in_ns(20 * SEC)));
-	ASSERT_EQ(0, wait_sleepers(b, 1));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(b), "kipc-sleepers", 1));
 	EXPECT_EQ(0, kipc_sem_release(b, 2));
 	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(1, kipc_sem_value(b));
@@ -613,7 +579,7 @@ TEST_F(sync, semaphore_deaths)
 		(void)nheld;
 	}
 	EXPECT_EQ(3, kipc_sem_value(s));
-	EXPECT_EQ(0, sleepers(s));
+	EXPECT_EQ(0, kt_fdinfo(kipc_sync_fd(s), "kipc-sleepers"));
 	kipc_sync_close(s);
 	munmap((void *)mem, 4096);
 }
@@ -636,11 +602,11 @@ TEST_F(sync, semaphore_woken_waiter_killed)
 		a = fork();
 		if (!a)
 			_exit(-kipc_sem_acquire(s, KIPC_NO_DEADLINE));
-		ASSERT_EQ(0, wait_sleepers(s, 1));
+		ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(s), "kipc-sleepers", 1));
 		b = fork();
 		if (!b)
 			_exit(-kipc_sem_acquire(s, kt_in_ns(20 * SEC)));
-		ASSERT_EQ(0, wait_sleepers(s, 2));
+		ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(s), "kipc-sleepers", 2));
 		ASSERT_EQ(0, kipc_sem_release(s, 1));
 		if (rand() % 2)
 			usleep(rand() % 200);
@@ -651,7 +617,7 @@ TEST_F(sync, semaphore_woken_waiter_killed)
 		for (j = 0, given = 0, done = 0; j < 40000 && !done; j++) {
 			done = waitpid(b, &st, WNOHANG) == b;
 			if (!done && !given && !kipc_sem_value(s) &&
-			    sleepers(s) == 1) {
+			    kt_fdinfo(kipc_sync_fd(s), "kipc-sleepers") == 1) {
 				given = 1;
 				ASSERT_EQ(0, kipc_sem_release(s, 1));
 			}
@@ -664,7 +630,7 @@ TEST_F(sync, semaphore_woken_waiter_killed)
 		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 		EXPECT_EQ(0, kipc_sem_value(s));
 	}
-	EXPECT_EQ(0, sleepers(s));
+	EXPECT_EQ(0, kt_fdinfo(kipc_sync_fd(s), "kipc-sleepers"));
 	kipc_sync_close(s);
 }
 
@@ -684,7 +650,7 @@ TEST_F(sync, event_basic)
 		if (!pids[i])
 			_exit(-kipc_event_wait(e, kt_in_ns(20 * SEC)));
 	}
-	ASSERT_EQ(0, wait_sleepers(e, 3));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(e), "kipc-sleepers", 3));
 	EXPECT_EQ(0, kipc_event_set(e));
 	/* A clear right after the set does not strand the waiters. */
 	EXPECT_EQ(0, kipc_event_clear(e));
@@ -745,7 +711,7 @@ TEST_F(sync, barrier_abort_reset_timeout)
 	pid = fork();
 	if (!pid)
 		_exit(-kipc_barrier_wait(b, kt_in_ns(20 * SEC)));
-	ASSERT_EQ(0, wait_sleepers(b, 1));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(b), "kipc-sleepers", 1));
 	EXPECT_EQ(1, kipc_barrier_waiting(b));
 	EXPECT_EQ(0, kipc_barrier_abort(b));
 	EXPECT_EQ(EPIPE, kt_reap(pid));
@@ -758,7 +724,7 @@ TEST_F(sync, barrier_abort_reset_timeout)
 	pid = fork();
 	if (!pid)
 		_exit(-kipc_barrier_wait(b, kt_in_ns(20 * SEC)));
-	ASSERT_EQ(0, wait_sleepers(b, 1));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(b), "kipc-sleepers", 1));
 	EXPECT_EQ(0, kipc_barrier_reset(b));
 	EXPECT_EQ(EPIPE, kt_reap(pid));
 	EXPECT_EQ(0, kipc_barrier_broken(b));
@@ -772,7 +738,7 @@ TEST_F(sync, barrier_abort_reset_timeout)
 	pid = fork();
 	if (!pid)
 		_exit(-kipc_barrier_wait(b, kt_in_ns(20 * SEC)));
-	ASSERT_EQ(0, wait_sleepers(b, 1));
+	ASSERT_EQ(0, kt_fdinfo_reaches(kipc_sync_fd(b), "kipc-sleepers", 1));
 	EXPECT_EQ(1, kipc_barrier_waiting(b));
 	kt_kill_reap(pid);
 	EXPECT_EQ(1, kipc_barrier_broken(b));

@@ -63,24 +63,6 @@ static int raw_cmd(struct io_uring *r, int fd, __u32 op, __u64 deadline,
 	return next_res(r, 20000, NULL);
 }
 
-/* A number from the object's fdinfo (waiters, lock owner), or -1. */
-static long fdinfo_waiters(int fd, const char *key)
-{
-	char path[64], line[128];
-	long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)))
-			v = strtol(line + strlen(key), NULL, 10);
-	fclose(f);
-	return v;
-}
-
 static int objects_back_to(long n)
 {
 	int i;
@@ -145,7 +127,7 @@ TEST_F(uring, sem_inline)
 	kipc_prep_sem_acquire(io_uring_get_sqe(r), fd, 0);
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
-	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-sem-waiters:"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	kipc_sync_close(s);
 }
 
@@ -171,7 +153,7 @@ TEST_F(uring, sem_pending_many)
 	ASSERT_EQ(32, io_uring_submit(r));
 	usleep(50000);
 	EXPECT_TRUE(none_ready(r));
-	EXPECT_EQ(32, fdinfo_waiters(fd, "kipc-sem-waiters:"));
+	EXPECT_EQ(32, kt_fdinfo(fd, "kipc-sem-waiters"));
 
 	pid = fork();
 	if (!pid)
@@ -184,7 +166,7 @@ TEST_F(uring, sem_pending_many)
 	EXPECT_EQ(0xffffffffULL, seen);
 	waitpid(pid, NULL, 0);
 	EXPECT_EQ(0, kipc_sem_value(s));
-	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-sem-waiters:"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	kipc_sync_close(s);
 }
 
@@ -202,7 +184,7 @@ TEST_F(uring, sem_deadline)
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
 	EXPECT_LE(t0 + 200 * MSEC, kt_now_ns());
-	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-sem-waiters:"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	/* The unit released later is still there: nothing took it. */
 	EXPECT_EQ(0, kipc_sem_release(s, 1));
 	EXPECT_EQ(1, kipc_sem_value(s));
@@ -248,7 +230,7 @@ TEST_F(uring, sem_deadline_race)
 	EXPECT_EQ(48, ok + timedout);
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
 	EXPECT_EQ(24, ok + kipc_sem_value(s));
-	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-sem-waiters:"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	kipc_sync_close(s);
 }
 
@@ -281,7 +263,7 @@ TEST_F(uring, thread_exit)
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	ASSERT_EQ(1, a.submitted);
 	EXPECT_EQ(-ECANCELED, next_res(&self->ring, 20000, NULL));
-	EXPECT_EQ(0, fdinfo_waiters(a.fd, "kipc-sem-waiters:"));
+	EXPECT_EQ(0, kt_fdinfo(a.fd, "kipc-sem-waiters"));
 	EXPECT_EQ(0, kipc_sem_value(s));
 	kipc_sync_close(s);
 }
@@ -342,7 +324,7 @@ TEST_F(uring, event)
 	ASSERT_EQ(2, io_uring_submit(r));
 	usleep(50000);
 	EXPECT_TRUE(none_ready(r));
-	EXPECT_EQ(2, fdinfo_waiters(fd, "kipc-event-waiters:"));
+	EXPECT_EQ(2, kt_fdinfo(fd, "kipc-event-waiters"));
 
 	kipc_prep_event_set(io_uring_get_sqe(r), fd);
 	ASSERT_EQ(1, io_uring_submit(r));
@@ -359,7 +341,7 @@ TEST_F(uring, event)
 	kipc_prep_event_wait(io_uring_get_sqe(r), fd, kt_in_ns(100 * MSEC));
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
-	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-event-waiters:"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-event-waiters"));
 	kipc_sync_close(e);
 }
 
@@ -379,7 +361,7 @@ TEST_F(uring, lock)
 			       KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(0, next_res(r, 20000, NULL));
-	EXPECT_LT(0, fdinfo_waiters(fd, "kipc-lock-owner:"));
+	EXPECT_LT(0, kt_fdinfo(fd, "kipc-lock-owner"));
 
 	/* Held: a deadline ends a second acquire; another one waits. */
 	kipc_prep_lock_acquire(io_uring_get_sqe(r), fd, map, kt_in_ns(100 * MSEC));
@@ -396,17 +378,17 @@ TEST_F(uring, lock)
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(0, next_res(r, 20000, NULL));
 	EXPECT_EQ(0, next_res(r, 20000, NULL));
-	EXPECT_LT(0, fdinfo_waiters(fd, "kipc-lock-owner:"));
+	EXPECT_LT(0, kt_fdinfo(fd, "kipc-lock-owner"));
 	EXPECT_EQ(0, raw_cmd(r, fd, KIPC_URING_LOCK_RELEASE, 0,
 			     (uintptr_t)map));
-	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-lock-owner:"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-lock-owner"));
 	EXPECT_EQ(-EPERM, raw_cmd(r, fd, KIPC_URING_LOCK_RELEASE, 0,
 				  (uintptr_t)map));
 	/* Not a mapping of this lock. */
 	EXPECT_EQ(-EINVAL, raw_cmd(r, fd, KIPC_URING_LOCK_ACQUIRE, 0,
 				   (uintptr_t)&fd));
 	EXPECT_EQ(-EINVAL, raw_cmd(r, fd, KIPC_URING_LOCK_ACQUIRE, 0, 0));
-	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-lock-waiters:"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-lock-waiters"));
 	munmap(map, 4096);
 	kipc_sync_close(l);
 }
@@ -447,11 +429,11 @@ TEST_F(uring, ring_closed)
 				      KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(4, io_uring_submit(&ring2));
 	usleep(50000);
-	EXPECT_EQ(4, fdinfo_waiters(fd, "kipc-sem-waiters:"));
+	EXPECT_EQ(4, kt_fdinfo(fd, "kipc-sem-waiters"));
 	io_uring_queue_exit(&ring2);
-	for (i = 0; i < 5000 && fdinfo_waiters(fd, "kipc-sem-waiters:"); i++)
+	for (i = 0; i < 5000 && kt_fdinfo(fd, "kipc-sem-waiters"); i++)
 		usleep(1000);
-	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-sem-waiters:"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	EXPECT_EQ(0, kipc_sem_value(s));
 	kipc_sync_close(s);
 }
@@ -500,8 +482,8 @@ TEST_F(uring, killed_submitter)
 	ASSERT_EQ(1, read(p[0], &c, 1));
 	close(p[0]);
 	usleep(50000);
-	EXPECT_EQ(4, fdinfo_waiters(fd, "kipc-sem-waiters:"));
-	EXPECT_EQ(1, fdinfo_waiters(efd, "kipc-event-waiters:"));
+	EXPECT_EQ(4, kt_fdinfo(fd, "kipc-sem-waiters"));
+	EXPECT_EQ(1, kt_fdinfo(efd, "kipc-event-waiters"));
 	t0 = kt_now_ns();
 	kill(pid, SIGKILL);
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
@@ -544,7 +526,7 @@ TEST_F(uring, exec_submitter)
 		waitpid(pid, &status, 0);
 	}
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-	EXPECT_EQ(0, fdinfo_waiters(fd, "kipc-sem-waiters:"));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	EXPECT_EQ(0, kipc_sem_value(s));
 	kipc_sync_close(s);
 }
