@@ -19,35 +19,10 @@
 #include <libipc-uring.h>
 
 #include "kipc_test.h"
+#include "kipc_uring_test.h"
 #include "kselftest_harness.h"
 
 #define MSEC	1000000ULL
-
-/* The next completion within @ms: its res, with *data its user_data. */
-static int next_res(struct io_uring *r, int ms, __u64 *data)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000LL
-	};
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	ret = io_uring_wait_cqe_timeout(r, &cqe, &ts);
-	if (ret)
-		return 1000000 + -ret;	/* not a result a command returns */
-	ret = cqe->res;
-	if (data)
-		*data = cqe->user_data;
-	io_uring_cqe_seen(r, cqe);
-	return ret;
-}
-
-static bool none_ready(struct io_uring *r)
-{
-	struct io_uring_cqe *cqe;
-
-	return io_uring_peek_cqe(r, &cqe) == -EAGAIN;
-}
 
 /* Prepare one raw command; returns the SQE (NULL if the ring is full). */
 static struct io_uring_sqe *prep_raw(struct io_uring *r, int fd, __u32 op,
@@ -69,7 +44,7 @@ static int raw_cmd(struct io_uring *r, int fd, __u32 op, __u64 arg)
 		return 3000000;
 	if (io_uring_submit(r) != 1)
 		return 2000000;
-	return next_res(r, 20000, NULL);
+	return kt_next_res(r, 20000, NULL);
 }
 
 static int waiters(struct kipc_channel *ch, bool get)
@@ -180,13 +155,13 @@ TEST_F(cu, inline_put_get)
 	kipc_prep_channel_put(io_uring_get_sqe(r), fd, &oiov,
 			      KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(1, stat_of(ch, 0));
 
 	kipc_prep_channel_get(io_uring_get_sqe(r), fd, &iiov,
 			      KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(5, next_res(r, 20000, NULL));
+	EXPECT_EQ(5, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, memcmp(in, "hello", 6));
 	EXPECT_EQ(sizeof(in), iiov.iov_len);	/* a single get reports in res */
 
@@ -200,7 +175,7 @@ TEST_F(cu, inline_put_get)
 	/* A deadline already passed: ETIMEDOUT, and nothing put. */
 	kipc_prep_channel_put(io_uring_get_sqe(r), fd, &oiov, 0);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
+	EXPECT_EQ(-ETIMEDOUT, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(1, kipc_channel_get(ch, in, sizeof(in), KIPC_NOWAIT));
 	EXPECT_EQ('x', in[0]);
 	EXPECT_EQ(1, kipc_channel_get(ch, in, sizeof(in), KIPC_NOWAIT));
@@ -228,7 +203,7 @@ static void pending_get(struct __test_metadata *_metadata, struct io_uring *r,
 	ASSERT_EQ(1, io_uring_submit(r));
 	iiov.iov_base = NULL;	/* copied at submission: reuse is fine */
 	usleep(50000);
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	EXPECT_EQ(1, waiters(ch, true));
 
 	pid = fork();
@@ -237,7 +212,7 @@ static void pending_get(struct __test_metadata *_metadata, struct io_uring *r,
 			_exit(write(fd, "later!", 6) == 6 ? 0 : 1);
 		_exit(kipc_channel_put(ch, "later!", 6, KIPC_NO_DEADLINE) ? 1 : 0);
 	}
-	EXPECT_EQ(6, next_res(r, 20000, NULL));
+	EXPECT_EQ(6, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, memcmp(in, "later!", 6));
 	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(0, waiters(ch, true));
@@ -272,7 +247,7 @@ TEST_F(cu, pending_put)
 			      KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
 	usleep(50000);
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	EXPECT_EQ(1, waiters(ch, false));
 
 	pid = fork();
@@ -284,7 +259,7 @@ TEST_F(cu, pending_put)
 			_exit(1);
 		_exit(0);
 	}
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(0, waiters(ch, false));
 
@@ -293,7 +268,7 @@ TEST_F(cu, pending_put)
 			      KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
 	usleep(50000);
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	pid = fork();
 	if (!pid) {
 		char buf[64];
@@ -301,7 +276,7 @@ TEST_F(cu, pending_put)
 		_exit(read(fd, buf, sizeof(buf)) == 6 &&
 		      !memcmp(buf, "second", 6) ? 0 : 1);
 	}
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, kt_reap(pid));
 	EXPECT_EQ(5, kipc_channel_get(ch, in, sizeof(in), KIPC_NOWAIT));
 	EXPECT_EQ(0, memcmp(in, "third", 5));
@@ -329,7 +304,7 @@ TEST_F(cu, async_submission)
 	kipc_prep_channel_put(sqe, fd, &oiov, KIPC_URING_NO_DEADLINE);
 	io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	for (i = 0; i < 2; i++) {
 		sqe = io_uring_get_sqe(r);
 		kipc_prep_channel_get(sqe, fd, &iiov[i], KIPC_URING_NO_DEADLINE);
@@ -338,10 +313,10 @@ TEST_F(cu, async_submission)
 	}
 	ASSERT_EQ(2, io_uring_submit(r));
 	/* One completes with the message, the other waits for the next. */
-	EXPECT_EQ(5, next_res(r, 20000, NULL));
+	EXPECT_EQ(5, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, waiters_become(ch, true, 1));
 	EXPECT_EQ(0, kipc_channel_put(ch, "later", 5, KIPC_NO_DEADLINE));
-	EXPECT_EQ(5, next_res(r, 20000, NULL));
+	EXPECT_EQ(5, kt_next_res(r, 20000, NULL));
 	EXPECT_TRUE(!memcmp(in[0], "async", 5) || !memcmp(in[1], "async", 5));
 	EXPECT_TRUE(!memcmp(in[0], "later", 5) || !memcmp(in[1], "later", 5));
 	EXPECT_EQ(0, waiters(ch, true));
@@ -370,9 +345,9 @@ TEST_F(cu, linked_get)
 	io_uring_prep_nop(sqe);
 	io_uring_sqe_set_data64(sqe, 2);
 	ASSERT_EQ(2, io_uring_submit(r));
-	EXPECT_EQ(3, next_res(r, 20000, &data));
+	EXPECT_EQ(3, kt_next_res(r, 20000, &data));
 	EXPECT_EQ(1, data);
-	EXPECT_EQ(0, next_res(r, 20000, &data));
+	EXPECT_EQ(0, kt_next_res(r, 20000, &data));
 	EXPECT_EQ(2, data);
 	kipc_channel_close(ch);
 }
@@ -400,7 +375,7 @@ TEST_F(cu, many_in_one_enter)
 	}
 	ASSERT_EQ(64, io_uring_submit(r));
 	for (i = 0; i < 64; i++)
-		EXPECT_EQ(0, next_res(r, 20000, NULL));
+		EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(64, stat_of(ch, 0));
 
 	for (i = 0; i < 64; i++) {
@@ -413,7 +388,7 @@ TEST_F(cu, many_in_one_enter)
 	}
 	ASSERT_EQ(64, io_uring_submit(r));
 	for (i = 0; i < 64; i++) {
-		ret = next_res(r, 20000, &data);
+		ret = kt_next_res(r, 20000, &data);
 		ASSERT_GT(64, data);
 		/* Get number i received message i: submission order. */
 		EXPECT_EQ(8 + data % 24, ret);
@@ -449,7 +424,7 @@ TEST_F(cu, many_pending_gets)
 	}
 	ASSERT_EQ(64, io_uring_submit(r));
 	EXPECT_EQ(0, waiters_become(ch, true, 64));
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 
 	pid = fork();
 	if (!pid) {
@@ -463,7 +438,7 @@ TEST_F(cu, many_pending_gets)
 		_exit(0);
 	}
 	for (i = 0; i < 64; i++) {
-		ret = next_res(r, 20000, &data);
+		ret = kt_next_res(r, 20000, &data);
 		ASSERT_EQ(16, ret);
 		ASSERT_GT(64, data);
 		id = msg_id(in[data], 16);
@@ -503,13 +478,13 @@ TEST_F(cu, batches)
 	kipc_prep_channel_put_many(io_uring_get_sqe(r), fd, &b,
 				   KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(10, next_res(r, 20000, NULL));
+	EXPECT_EQ(10, kt_next_res(r, 20000, NULL));
 	/* 10 more: only 6 fit, a short put. */
 	kipc_uring_batch_init(&b, oiov + 10, 10);
 	kipc_prep_channel_put_many(io_uring_get_sqe(r), fd, &b,
 				   KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(6, next_res(r, 20000, NULL));
+	EXPECT_EQ(6, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(16, stat_of(ch, 0));
 
 	/* Up to 64: all 16, in order, with their lengths. */
@@ -517,7 +492,7 @@ TEST_F(cu, batches)
 	kipc_prep_channel_get_many(io_uring_get_sqe(r), fd, &b,
 				   KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(16, next_res(r, 20000, NULL));
+	EXPECT_EQ(16, kt_next_res(r, 20000, NULL));
 	for (i = 0; i < 16; i++) {
 		EXPECT_EQ(8 + i, iiov[i].iov_len);
 		EXPECT_EQ(i, msg_id(in[i], 8 + i));
@@ -531,12 +506,12 @@ TEST_F(cu, batches)
 				   KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
 	usleep(50000);
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	EXPECT_EQ(1, waiters(ch, true));
 	pid = fork();
 	if (!pid)
 		_exit(write(fd, "m00042aaaa", 10) == 10 ? 0 : 1);
-	EXPECT_EQ(1, next_res(r, 20000, NULL));
+	EXPECT_EQ(1, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(10, iiov[0].iov_len);
 	EXPECT_EQ(0, memcmp(in[0], "m00042aaaa", 10));
 	EXPECT_EQ(0, kt_reap(pid));
@@ -549,7 +524,7 @@ TEST_F(cu, batches)
 				   KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
 	usleep(50000);
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	pid = fork();
 	if (!pid) {
 		char buf[32];
@@ -557,7 +532,7 @@ TEST_F(cu, batches)
 		_exit(kipc_channel_get(ch, buf, sizeof(buf), KIPC_NO_DEADLINE) == 1 ?
 		      0 : 1);
 	}
-	i = next_res(r, 20000, NULL);
+	i = kt_next_res(r, 20000, NULL);
 	EXPECT_LE(1, i);
 	EXPECT_GE(3, i);
 	EXPECT_EQ(0, kt_reap(pid));
@@ -607,7 +582,7 @@ TEST_F(cu, get_deadline_race)
 		_exit(0);
 	}
 	for (i = 0; i < 48; i++) {
-		ret = next_res(r, 20000, &data);
+		ret = kt_next_res(r, 20000, &data);
 		ASSERT_GT(48, data);
 		if (ret == -ETIMEDOUT) {
 			timedout++;
@@ -697,7 +672,7 @@ TEST_F(cu, put_deadline_race)
 		_exit(0);
 	}
 	for (i = 0; i < 32; i++) {
-		ret = next_res(r, 20000, &data);
+		ret = kt_next_res(r, 20000, &data);
 		ASSERT_GT(32, data);
 		if (ret == -ETIMEDOUT)
 			continue;
@@ -866,7 +841,7 @@ TEST_F(cu, large)
 	kipc_prep_channel_put(io_uring_get_sqe(r), fd, &oiov,
 			      KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(1, stat_of(ch, 1));
 	/* Too small a buffer: the message stays, and so does its buffer. */
 	iiov.iov_len = len - 1;
@@ -884,13 +859,13 @@ TEST_F(cu, large)
 			      KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
 	usleep(50000);
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	pid = fork();
 	if (!pid) {
 		msg_fill(out, len, 9);
 		_exit(kipc_channel_put(ch, out, len, KIPC_NO_DEADLINE) ? 1 : 0);
 	}
-	EXPECT_EQ((int)len, next_res(r, 20000, NULL));
+	EXPECT_EQ((int)len, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(9, msg_id(in, len));
 	EXPECT_EQ(0, kt_reap(pid));
 
@@ -1043,9 +1018,9 @@ TEST_F(cu, pipe_ends)
 			      KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(0, waiters_become(a, true, 1));	/* ring 1's word */
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	EXPECT_EQ(0, kipc_channel_put(b, "ping", 4, KIPC_NOWAIT));
-	EXPECT_EQ(4, next_res(r, 20000, NULL));
+	EXPECT_EQ(4, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, memcmp(in, "ping", 4));
 
 	/* A command put on end 1 reaches end 0's get, and the reverse. */
@@ -1054,7 +1029,7 @@ TEST_F(cu, pipe_ends)
 	kipc_prep_channel_put(sqe, fds[1], &oiov, KIPC_URING_NO_DEADLINE);
 	io_uring_sqe_set_data64(sqe, 1);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, &data));
+	EXPECT_EQ(0, kt_next_res(r, 20000, &data));
 	EXPECT_EQ(1, data);
 	EXPECT_EQ(4, kipc_channel_get(a, in, sizeof(in), KIPC_NOWAIT));
 	EXPECT_EQ(0, memcmp(in, "pong", 4));
@@ -1064,9 +1039,9 @@ TEST_F(cu, pipe_ends)
 			      KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
 	EXPECT_EQ(0, waiters_become(a, true, 1));
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	kipc_channel_close(b);
-	EXPECT_EQ(-ENODATA, next_res(r, 20000, NULL));
+	EXPECT_EQ(-ENODATA, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(-EPIPE, raw_cmd(r, fds[0], KIPC_URING_CHANNEL_PUT,
 				  (uintptr_t)&oiov));
 	kipc_channel_close(a);

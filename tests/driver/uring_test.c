@@ -16,35 +16,10 @@
 #include <libipc-uring.h>
 
 #include "kipc_test.h"
+#include "kipc_uring_test.h"
 #include "kselftest_harness.h"
 
 #define MSEC	1000000ULL
-
-/* The next completion within @ms: its res, with *data its user_data. */
-static int next_res(struct io_uring *r, int ms, __u64 *data)
-{
-	struct __kernel_timespec ts = {
-		.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000LL
-	};
-	struct io_uring_cqe *cqe;
-	int ret;
-
-	ret = io_uring_wait_cqe_timeout(r, &cqe, &ts);
-	if (ret)
-		return 1000 + -ret;	/* not an errno a command returns */
-	ret = cqe->res;
-	if (data)
-		*data = cqe->user_data;
-	io_uring_cqe_seen(r, cqe);
-	return ret;
-}
-
-static bool none_ready(struct io_uring *r)
-{
-	struct io_uring_cqe *cqe;
-
-	return io_uring_peek_cqe(r, &cqe) == -EAGAIN;
-}
 
 
 /* Submit one raw command and return its result. */
@@ -60,7 +35,7 @@ static int raw_cmd(struct io_uring *r, int fd, __u32 op, __u64 deadline,
 	sqe->addr3 = deadline;
 	if (io_uring_submit(r) != 1)
 		return 2000;
-	return next_res(r, 20000, NULL);
+	return kt_next_res(r, 20000, NULL);
 }
 
 static int objects_back_to(long n)
@@ -104,21 +79,21 @@ TEST_F(uring, sem_inline)
 
 	kipc_prep_sem_acquire(io_uring_get_sqe(r), fd, KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, kipc_sem_value(s));
 
 	kipc_prep_sem_try_acquire(io_uring_get_sqe(r), fd);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(-EAGAIN, next_res(r, 20000, NULL));
+	EXPECT_EQ(-EAGAIN, kt_next_res(r, 20000, NULL));
 
 	kipc_prep_sem_release(io_uring_get_sqe(r), fd, 2);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(2, kipc_sem_value(s));
 
 	kipc_prep_sem_release(io_uring_get_sqe(r), fd, 4);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(-EOVERFLOW, next_res(r, 20000, NULL));
+	EXPECT_EQ(-EOVERFLOW, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(2, kipc_sem_value(s));
 
 	/* A deadline already passed, with no unit free. */
@@ -126,7 +101,7 @@ TEST_F(uring, sem_inline)
 	EXPECT_EQ(0, kipc_sem_try_acquire(s));
 	kipc_prep_sem_acquire(io_uring_get_sqe(r), fd, 0);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
+	EXPECT_EQ(-ETIMEDOUT, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	kipc_sync_close(s);
 }
@@ -152,14 +127,14 @@ TEST_F(uring, sem_pending_many)
 	}
 	ASSERT_EQ(32, io_uring_submit(r));
 	usleep(50000);
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	EXPECT_EQ(32, kt_fdinfo(fd, "kipc-sem-waiters"));
 
 	pid = fork();
 	if (!pid)
 		_exit(kipc_sem_release(s, 32) ? 1 : 0);
 	for (i = 0; i < 32; i++) {
-		EXPECT_EQ(0, next_res(r, 20000, &data));
+		EXPECT_EQ(0, kt_next_res(r, 20000, &data));
 		if (data < 32)
 			seen |= 1ULL << data;
 	}
@@ -182,7 +157,7 @@ TEST_F(uring, sem_deadline)
 	t0 = kt_now_ns();
 	kipc_prep_sem_acquire(io_uring_get_sqe(r), fd, t0 + 200 * MSEC);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
+	EXPECT_EQ(-ETIMEDOUT, kt_next_res(r, 20000, NULL));
 	EXPECT_LE(t0 + 200 * MSEC, kt_now_ns());
 	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	/* The unit released later is still there: nothing took it. */
@@ -221,7 +196,7 @@ TEST_F(uring, sem_deadline_race)
 		_exit(0);
 	}
 	for (i = 0; i < 48; i++) {
-		ret = next_res(r, 20000, NULL);
+		ret = kt_next_res(r, 20000, NULL);
 		if (!ret)
 			ok++;
 		else if (ret == -ETIMEDOUT)
@@ -262,7 +237,7 @@ TEST_F(uring, thread_exit)
 	ASSERT_EQ(0, pthread_create(&t, NULL, submit_and_exit, &a));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	ASSERT_EQ(1, a.submitted);
-	EXPECT_EQ(-ECANCELED, next_res(&self->ring, 20000, NULL));
+	EXPECT_EQ(-ECANCELED, kt_next_res(&self->ring, 20000, NULL));
 	EXPECT_EQ(0, kt_fdinfo(a.fd, "kipc-sem-waiters"));
 	EXPECT_EQ(0, kipc_sem_value(s));
 	kipc_sync_close(s);
@@ -323,24 +298,24 @@ TEST_F(uring, event)
 	kipc_prep_event_wait(io_uring_get_sqe(r), fd, kt_in_ns(20000 * MSEC));
 	ASSERT_EQ(2, io_uring_submit(r));
 	usleep(50000);
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 	EXPECT_EQ(2, kt_fdinfo(fd, "kipc-event-waiters"));
 
 	kipc_prep_event_set(io_uring_get_sqe(r), fd);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(1, kipc_event_is_set(e));
 
 	/* Set already: inline. Cleared: a deadline ends the wait. */
 	kipc_prep_event_wait(io_uring_get_sqe(r), fd, KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, kipc_event_clear(e));
 	kipc_prep_event_wait(io_uring_get_sqe(r), fd, kt_in_ns(100 * MSEC));
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
+	EXPECT_EQ(-ETIMEDOUT, kt_next_res(r, 20000, NULL));
 	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-event-waiters"));
 	kipc_sync_close(e);
 }
@@ -360,24 +335,24 @@ TEST_F(uring, lock)
 	kipc_prep_lock_acquire(io_uring_get_sqe(r), fd, map,
 			       KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_LT(0, kt_fdinfo(fd, "kipc-lock-owner"));
 
 	/* Held: a deadline ends a second acquire; another one waits. */
 	kipc_prep_lock_acquire(io_uring_get_sqe(r), fd, map, kt_in_ns(100 * MSEC));
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(-ETIMEDOUT, next_res(r, 20000, NULL));
+	EXPECT_EQ(-ETIMEDOUT, kt_next_res(r, 20000, NULL));
 	kipc_prep_lock_acquire(io_uring_get_sqe(r), fd, map,
 			       KIPC_URING_NO_DEADLINE);
 	ASSERT_EQ(1, io_uring_submit(r));
 	usleep(50000);
-	EXPECT_TRUE(none_ready(r));
+	EXPECT_TRUE(kt_none_ready(r));
 
 	/* The release hands it over: two completions, both 0. */
 	kipc_prep_lock_release(io_uring_get_sqe(r), fd, map);
 	ASSERT_EQ(1, io_uring_submit(r));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
-	EXPECT_EQ(0, next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
+	EXPECT_EQ(0, kt_next_res(r, 20000, NULL));
 	EXPECT_LT(0, kt_fdinfo(fd, "kipc-lock-owner"));
 	EXPECT_EQ(0, raw_cmd(r, fd, KIPC_URING_LOCK_RELEASE, 0,
 			     (uintptr_t)map));
