@@ -3,12 +3,16 @@
 
 A forked child creates the objects and reports the growth of its resident
 set (VmRSS) and of the kernel's memory as /proc/meminfo shows it (Slab +
-Shmem + PageTables; system-wide, so run on a quiet machine). For kipc
+Shmem + PageTables + VmallocUsed, where kipc's object memory is;
+system-wide, so run on a quiet machine). For kipc
 objects it also reports what the driver itself allocated per object: the
 sum of ``kipc-size`` over the new descriptors' fdinfo (metric
 ``driver_per_object``) and how many driver objects each one took
 (``/sys/class/misc/kipc/objects``, metric ``driver_objects_per_object``).
 Rows are (case, impl, factory); ratios compare impls of the same case.
+Queues are compared at a pipe's buffer: a kipc.Queue of 16 slots of 4 KiB
+(64 KiB, like the 64 KiB pipe under a multiprocessing.Queue). Shared memory
+blocks are one page each; named ones are unlinked before the child exits.
 """
 
 import os
@@ -18,12 +22,38 @@ from harness import CTX, Skip, kipc_attr, row
 
 COUNT = 1000
 
+
+
+def _mp_shm():
+    from multiprocessing import shared_memory
+    return shared_memory.SharedMemory(create=True, size=4096)
+
+
 IMPLS = {
     "multiprocessing.Lock": ("1000 locks", CTX.Lock),
+    "multiprocessing.Semaphore": ("1000 semaphores", CTX.Semaphore),
     "multiprocessing.Queue": ("1000 queues", CTX.Queue),
+    "multiprocessing.shared_memory.SharedMemory":
+        ("1000 shm blocks", _mp_shm),
     "kipc.Lock": ("1000 locks", lambda: kipc_attr("Lock")()),
-    "kipc.Queue": ("1000 queues", lambda: kipc_attr("Queue")()),
+    "kipc.Semaphore": ("1000 semaphores", lambda: kipc_attr("Semaphore")()),
+    "kipc.Queue": ("1000 queues", lambda: kipc_attr("Queue")(capacity=16)),
+    "kipc.SharedMemory": ("1000 shm blocks",
+                          lambda: kipc_attr("SharedMemory")(create=True,
+                                                            size=4096)),
 }
+
+
+def _release(objs):
+    """Unlink named blocks (nothing may stay in /dev/shm), close them."""
+    for o in objs:
+        for method in ("close", "unlink"):
+            fn = getattr(o, method, None)
+            if fn is not None and hasattr(o, "buf"):
+                try:
+                    fn()
+                except OSError:
+                    pass
 
 
 def _rss():
@@ -40,7 +70,8 @@ def _kernel():
         for line in f:
             key, val = line.split(":", 1)
             fields[key] = int(val.split()[0]) * 1024
-    return sum(fields.get(k, 0) for k in ("Slab", "Shmem", "PageTables"))
+    return sum(fields.get(k, 0)
+               for k in ("Slab", "Shmem", "PageTables", "VmallocUsed"))
 
 
 KIPC_OBJECTS = "/sys/class/misc/kipc/objects"
@@ -76,7 +107,7 @@ def _child(factory, w):
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    factory()  # first-use costs (imports, pages of code) are not counted
+    _release([factory()])  # first-use costs (imports, code) not counted
     before, objs = _kipc_sizes(), _driver_objects()
     rss, kern = _rss(), _kernel()
     try:
@@ -89,6 +120,7 @@ def _child(factory, w):
     driver = sum(v for fd, v in after.items() if fd not in before) / COUNT
     nobj = None if objs is None or objs_after is None else (objs_after - objs) / COUNT
     w.send((rss, kern, driver, nobj))
+    _release(keep)
     del keep
 
 
@@ -111,7 +143,7 @@ def _one_run(factory):
 
 def bench(settings, name, impl):
     case, factory = impl
-    factory()  # raises Skip here, before forking
+    _release([factory()])  # raises Skip here, before forking
     runs = [_one_run(factory) for _ in range(settings.reps)]
     rows = [
         row("memory", case, name, "rss_per_object", [r[0] for r in runs], "B"),
