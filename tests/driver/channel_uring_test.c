@@ -78,18 +78,6 @@ static int waiters_become(struct kipc_channel *ch, bool get, int n)
 	return -1;
 }
 
-static int objects_back_to(long n)
-{
-	int i;
-
-	for (i = 0; i < 10000; i++) {
-		if (kt_objects() == n)
-			return 0;
-		usleep(1000);
-	}
-	return -1;
-}
-
 /* A message naming its id: "m<id>" padded to @len with the id's byte. */
 static void msg_fill(char *buf, size_t len, unsigned int id)
 {
@@ -127,7 +115,7 @@ FIXTURE_SETUP(cu)
 FIXTURE_TEARDOWN(cu)
 {
 	io_uring_queue_exit(&self->ring);
-	EXPECT_EQ(0, objects_back_to(self->objects));
+	EXPECT_EQ(0, kt_objects_back_to(self->objects));
 }
 
 TEST_F(cu, feature_announced)

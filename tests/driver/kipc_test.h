@@ -196,6 +196,19 @@ static inline void kt_kill_reap(pid_t pid)
 }
 
 /* An anonymous channel, mapped; NULL on failure. */
+/* Wait (bounded: 10 s) until the driver counts @n live objects; 0 or -1. */
+static inline int kt_objects_back_to(long n)
+{
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (kt_objects() == n)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
 /* The number after "@key:" in /proc/self/fdinfo/@fd, or -1. */
 static inline long kt_fdinfo(int fd, const char *key)
 {

@@ -51,19 +51,6 @@ static int event_raise(struct kipc_sync *s)
 	return kipc_event_set(s);
 }
 
-/* Objects return to the baseline (bounded: io_uring tears down async). */
-static int objects_back_to(long n)
-{
-	int i;
-
-	for (i = 0; i < 10000; i++) {
-		if (kt_objects() == n)
-			return 0;
-		usleep(1000);
-	}
-	return -1;
-}
-
 FIXTURE(io) {
 	long objects, names;
 };
@@ -77,7 +64,7 @@ FIXTURE_SETUP(io)
 
 FIXTURE_TEARDOWN(io)
 {
-	EXPECT_EQ(0, objects_back_to(self->objects));
+	EXPECT_EQ(0, kt_objects_back_to(self->objects));
 	EXPECT_EQ(self->names, kt_names());
 }
 

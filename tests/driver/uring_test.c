@@ -38,18 +38,6 @@ static int raw_cmd(struct io_uring *r, int fd, __u32 op, __u64 deadline,
 	return kt_next_res(r, 20000, NULL);
 }
 
-static int objects_back_to(long n)
-{
-	int i;
-
-	for (i = 0; i < 10000; i++) {
-		if (kt_objects() == n)
-			return 0;
-		usleep(1000);
-	}
-	return -1;
-}
-
 FIXTURE(uring) {
 	long objects;
 	struct io_uring ring;
@@ -65,7 +53,7 @@ FIXTURE_SETUP(uring)
 FIXTURE_TEARDOWN(uring)
 {
 	io_uring_queue_exit(&self->ring);
-	EXPECT_EQ(0, objects_back_to(self->objects));
+	EXPECT_EQ(0, kt_objects_back_to(self->objects));
 }
 
 TEST_F(uring, sem_inline)
