@@ -197,6 +197,9 @@ void kipc_wake_all(struct kipc_object *obj);
 unsigned int kipc_wait_sleepers(struct kipc_object *obj);
 void kipc_poll_arm(struct kipc_object *obj, struct file *file,
 		   struct poll_table_struct *pt, u64 waiters_offset);
+void kipc_poll_watch(struct kipc_object *obj, struct file *file,
+		     struct poll_table_struct *pt, u64 waiters_offset);
+long kipc_ioc_watch(struct kipc_object *obj, struct kipc_watch __user *uarg);
 long kipc_ioc_wait(struct kipc_object *obj, struct kipc_wait __user *uarg);
 long kipc_ioc_wake(struct kipc_object *obj, struct kipc_wake __user *uarg);
 

@@ -21,7 +21,8 @@
 
 /* Features this build implements in full; see KIPC_FEATURE_* in the UAPI. */
 #define KIPC_FEATURES	(KIPC_FEATURE_SHM | KIPC_FEATURE_CHANNEL | \
-			 KIPC_FEATURE_SYNC | KIPC_FEATURE_URING_CMD)
+			 KIPC_FEATURE_SYNC | KIPC_FEATURE_URING_CMD | \
+			 KIPC_FEATURE_WATCH)
 
 /*
  * Open /dev/kipc files. Exposed in sysfs so that tests can prove that every

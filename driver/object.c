@@ -195,6 +195,8 @@ static long kipc_obj_ioctl(struct file *file, unsigned int cmd,
 		return kipc_ioc_wait(obj, argp);
 	case KIPC_OBJ_IOC_WAKE:
 		return kipc_ioc_wake(obj, argp);
+	case KIPC_OBJ_IOC_WATCH:
+		return kipc_ioc_watch(obj, argp);
 	}
 	if (obj->type->ioctl)
 		return obj->type->ioctl(obj, file, cmd, arg);

@@ -97,27 +97,6 @@ static bool kipc_sem_detach(struct kipc_object *obj, u16 id)
 	return ret || wk.nr;
 }
 
-/*
- * For poll hooks: kipc_poll_arm() marks the waiter word only when the
- * caller queues itself. A poller that re-checks after a wake-up (poll,
- * epoll and wait-any do, without queueing again) must also be seen by a
- * userspace waker that races with kipc_poll_settle() clearing the mark, so
- * mark it again whenever somebody watches, before reading the state.
- */
-void kipc_sync_poll_arm(struct kipc_object *obj, struct file *file,
-			struct poll_table_struct *pt)
-{
-	atomic_t *waiters;
-	int err;
-
-	kipc_poll_arm(obj, file, pt, KIPC_SYNC_OFF_WAITERS);
-	waiters = kipc_waiters(obj, KIPC_SYNC_OFF_WAITERS, &err);
-	if (waiters && wq_has_sleeper(&obj->poll_wq)) {
-		atomic_or(KIPC_WAITERS_POLL, waiters);
-		smp_mb__after_atomic(); /* the mark before reading readiness */
-	}
-}
-
 static __poll_t kipc_sem_poll(struct kipc_object *obj, struct file *file,
 			      struct poll_table_struct *pt)
 {
@@ -125,7 +104,7 @@ static __poll_t kipc_sem_poll(struct kipc_object *obj, struct file *file,
 	__poll_t mask = 0;
 	int v;
 
-	kipc_sync_poll_arm(obj, file, pt);
+	kipc_poll_watch(obj, file, pt, KIPC_SYNC_OFF_WAITERS);
 	v = kipc_sem_value(obj->mem, max);
 	if (v < 0)
 		return EPOLLERR;
@@ -280,7 +259,7 @@ static __poll_t kipc_lock_poll(struct kipc_object *obj, struct file *file,
 {
 	struct kipc_lock *l = obj->mem;
 
-	kipc_sync_poll_arm(obj, file, pt);
+	kipc_poll_watch(obj, file, pt, KIPC_SYNC_OFF_WAITERS);
 	if (kipc_load(&l->magic) != KIPC_LOCK_MAGIC)
 		return EPOLLERR;
 	return kipc_lockword_poll(kipc_load(&l->word));
@@ -340,7 +319,7 @@ static __poll_t kipc_rlock_poll(struct kipc_object *obj, struct file *file,
 {
 	struct kipc_rlock *rl = obj->mem;
 
-	kipc_sync_poll_arm(obj, file, pt);
+	kipc_poll_watch(obj, file, pt, KIPC_SYNC_OFF_WAITERS);
 	if (kipc_load(&rl->magic) != KIPC_RLOCK_MAGIC)
 		return EPOLLERR;
 	return kipc_lockword_poll(kipc_load(&rl->word));
@@ -395,7 +374,7 @@ static __poll_t kipc_event_poll(struct kipc_object *obj, struct file *file,
 {
 	int ret;
 
-	kipc_sync_poll_arm(obj, file, pt);
+	kipc_poll_watch(obj, file, pt, KIPC_SYNC_OFF_WAITERS);
 	ret = kipc_event_is_set(obj->mem);
 	if (ret < 0)
 		return EPOLLERR;

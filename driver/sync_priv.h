@@ -25,8 +25,6 @@ static_assert(sizeof(struct kipc_sync_params) == sizeof(union kipc_params));
 
 u32 kipc_sync_sem_max(const struct kipc_object *obj);
 void kipc_sync_wake(struct kipc_object *obj, const struct kipc_sync_wake *wk);
-void kipc_sync_poll_arm(struct kipc_object *obj, struct file *file,
-			struct poll_table_struct *pt);
 int kipc_sync_sem_take(struct kipc_object *obj, bool nowait);
 
 #endif /* _KIPC_SYNC_PRIV_H */

@@ -178,7 +178,14 @@ static void kipc_poll_settle(struct kipc_object *obj, atomic_t *waiters)
 {
 	unsigned long flags;
 
-	if (!waiters || !(atomic_read(waiters) & KIPC_WAITERS_POLL))
+	if (!waiters) {
+		/* No word to mark: watchers of this word count on us. */
+		if (wq_has_sleeper(&obj->poll_wq))
+			wake_up_poll(&obj->poll_wq, EPOLLIN | EPOLLRDNORM |
+				     EPOLLOUT | EPOLLWRNORM);
+		return;
+	}
+	if (!(atomic_read(waiters) & KIPC_WAITERS_POLL))
 		return;
 	wake_up_poll(&obj->poll_wq, EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
 	spin_lock_irqsave(&obj->poll_wq.lock, flags);
@@ -253,6 +260,27 @@ void kipc_poll_arm(struct kipc_object *obj, struct file *file,
 	if (waiters && !poll_does_not_wait(pt)) {
 		atomic_or(KIPC_WAITERS_POLL, waiters);
 		smp_mb__after_atomic(); /* set the bit before reading readiness */
+	}
+}
+
+/*
+ * kipc_poll_arm() marks the waiter word only when the caller queues
+ * itself. A poller that re-checks after a wake-up (poll, epoll and
+ * wait-any do, without queueing again) must also be seen by a userspace
+ * waker that races with kipc_poll_settle() clearing the mark, so mark it
+ * again whenever somebody watches, before reading the state.
+ */
+void kipc_poll_watch(struct kipc_object *obj, struct file *file,
+		     struct poll_table_struct *pt, u64 waiters_offset)
+{
+	atomic_t *waiters;
+	int err;
+
+	kipc_poll_arm(obj, file, pt, waiters_offset);
+	waiters = kipc_waiters(obj, waiters_offset, &err);
+	if (waiters && wq_has_sleeper(&obj->poll_wq)) {
+		atomic_or(KIPC_WAITERS_POLL, waiters);
+		smp_mb__after_atomic(); /* the mark before reading readiness */
 	}
 }
 

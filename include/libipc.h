@@ -17,7 +17,7 @@ extern "C" {
 #endif
 
 #define KIPC_LIB_MAJOR	0
-#define KIPC_LIB_MINOR	1
+#define KIPC_LIB_MINOR	2
 
 /* Library version this program runs with (may differ from the headers). */
 int kipc_lib_major(void);
@@ -73,6 +73,13 @@ int kipc_object_map_id(int fd, const void *addr);
 int kipc_object_wait(int fd, __u64 offset, __u64 waiters_offset,
 		     __u32 expected, __u64 deadline_ns);
 int kipc_object_wake(int fd, __u64 offset, __u64 waiters_offset, __u32 count);
+/*
+ * kipc_object_watch: a new descriptor (close-on-exec unless @fd_flags has
+ * KIPC_FD_INHERIT) that polls readable once the word no longer holds
+ * @expected (KIPC_OBJ_IOC_WATCH): kipc_object_wait for event loops.
+ */
+int kipc_object_watch(int fd, __u64 offset, __u64 waiters_offset,
+		      __u32 expected, __u32 fd_flags);
 
 /*
  * Shared memory. kipc_shm_create: @name NULL for an anonymous object;
@@ -315,6 +322,45 @@ int kipc_cond_wait_for(struct kipc_sync *c, struct kipc_sync *lock,
 		       int (*pred)(void *arg), void *arg, __u64 deadline_ns);
 int kipc_cond_notify(struct kipc_sync *c, struct kipc_sync *lock, __u32 n);
 int kipc_cond_notify_all(struct kipc_sync *c, struct kipc_sync *lock);
+
+/*
+ * Waits in steps, for event loops (asyncio, epoll, io_uring) that cannot
+ * sleep in a call. No step blocks. Zero a struct kipc_sync_step before a
+ * wait and pass it unchanged to every step of that wait. A step that
+ * returns -EAGAIN names in it the word it waits on: kipc_sync_watch()
+ * returns a descriptor (close-on-exec) that polls readable once that word
+ * changed; close it and run the step again.
+ *
+ * Barrier: kipc_barrier_wait_step returns the arrival index, -EAGAIN or
+ * the errors of kipc_barrier_wait. A waiter that gives up (timeout,
+ * cancellation) calls kipc_barrier_wait_cancel: the index if its
+ * generation completed meanwhile, else it breaks the barrier (as a
+ * timeout does) and returns -ECANCELED.
+ *
+ * Condition: kipc_cond_wait_begin takes a ticket and releases @lock (all
+ * levels of an RLock, kept in @st->saved); kipc_cond_wait_step returns 0
+ * once notified, or -EAGAIN. A waiter that gives up calls
+ * kipc_cond_wait_cancel: 0 if it was not notified, 1 if it was meanwhile
+ * (the notification is the caller's: report it, or pass it on). Either
+ * way the caller then re-acquires @lock itself (@st->saved levels of an
+ * RLock), as kipc_cond_wait does.
+ */
+struct kipc_sync_step {
+	__u64 ticket;
+	__u32 off;
+	__u32 waiters_off;
+	__u32 val;
+	__u32 saved;
+	__u64 reserved[2];
+};
+
+int kipc_sync_watch(struct kipc_sync *s, const struct kipc_sync_step *st);
+int kipc_barrier_wait_step(struct kipc_sync *b, struct kipc_sync_step *st);
+int kipc_barrier_wait_cancel(struct kipc_sync *b, struct kipc_sync_step *st);
+int kipc_cond_wait_begin(struct kipc_sync *c, struct kipc_sync *lock,
+			 struct kipc_sync_step *st);
+int kipc_cond_wait_step(struct kipc_sync *c, struct kipc_sync_step *st);
+int kipc_cond_wait_cancel(struct kipc_sync *c, struct kipc_sync_step *st);
 
 /*
  * Wait for any of @count (1..KIPC_WAIT_ANY_MAX) semaphores, locks, rlocks

@@ -120,6 +120,19 @@ int kipc_object_wait(int fd, __u64 offset, __u64 waiters_offset,
 	return kipc__ioctl(fd, KIPC_OBJ_IOC_WAIT, &args);
 }
 
+int kipc_object_watch(int fd, __u64 offset, __u64 waiters_offset,
+		      __u32 expected, __u32 fd_flags)
+{
+	struct kipc_watch args = {
+		.offset = offset,
+		.waiters_offset = waiters_offset,
+		.expected = expected,
+		.fd_flags = fd_flags,
+	};
+
+	return kipc__ioctl(fd, KIPC_OBJ_IOC_WATCH, &args);
+}
+
 int kipc_object_wake(int fd, __u64 offset, __u64 waiters_offset, __u32 count)
 {
 	struct kipc_wake args = {

@@ -539,9 +539,30 @@ int kipc_barrier_create(struct kipc_sync **out, const char *name,
 	return kipc_sync_create(out, KIPC_TYPE_BARRIER, name, &p, flags, mode);
 }
 
-int kipc_barrier_wait(struct kipc_sync *b, __u64 deadline_ns)
+/* Step state <-> the protocol's wait description. */
+static void step_set_wait(struct kipc_sync_step *st, const struct kipc__sw *w)
 {
-	__u64 ticket = KIPC__TICKET_INIT;
+	st->off = w->off;
+	st->waiters_off = w->waiters_off;
+	st->val = w->val;
+}
+
+static void step_get_wait(const struct kipc_sync_step *st, struct kipc__sw *w)
+{
+	w->off = st->off;
+	w->waiters_off = st->waiters_off;
+	w->val = st->val;
+}
+
+int kipc_sync_watch(struct kipc_sync *s, const struct kipc_sync_step *st)
+{
+	if (!s || !st || !st->waiters_off)
+		return -EINVAL;
+	return kipc_object_watch(s->fd, st->off, st->waiters_off, st->val, 0);
+}
+
+int kipc_barrier_wait_step(struct kipc_sync *b, struct kipc_sync_step *st)
+{
 	struct kipc__sw w;
 	struct kipc__sk wk;
 	__u32 index = 0;
@@ -553,26 +574,54 @@ int kipc_barrier_wait(struct kipc_sync *b, __u64 deadline_ns)
 	me = my_id(b);
 	if (me < 0)
 		return me;
-	while (!ret) {
-		ret = kipc__barrier_try(b->mem, b->param, me, &ticket, &index,
-					&w, &wk);
-		if (ret == 0) {
-			ret = do_wake(b, &wk);
-			return ret ? ret : (int)index;
-		}
+	ret = kipc__barrier_try(b->mem, b->param, me, &st->ticket, &index, &w,
+				&wk);
+	if (ret == 0) {
+		ret = do_wake(b, &wk);
+		return ret ? ret : (int)index;
+	}
+	if (ret == -EAGAIN)
+		step_set_wait(st, &w);
+	return ret;
+}
+
+int kipc_barrier_wait_cancel(struct kipc_sync *b, struct kipc_sync_step *st)
+{
+	struct kipc__sk wk;
+	int ret;
+
+	/* As threading.Barrier: giving up breaks the barrier... */
+	ret = kipc_barrier_wait_step(b, st);
+	if (ret != -EAGAIN)
+		return ret;
+	/* ...unless the generation completed meanwhile (above). */
+	do
+		ret = kipc__barrier_break(b->mem, b->param, &wk);
+	while (ret == -EAGAIN);
+	if (!ret)
+		do_wake(b, &wk);
+	return ret ? ret : -ECANCELED;
+}
+
+int kipc_barrier_wait(struct kipc_sync *b, __u64 deadline_ns)
+{
+	struct kipc_sync_step st = { .ticket = KIPC__TICKET_INIT };
+	struct kipc__sw w;
+	int ret;
+
+	for (;;) {
+		ret = kipc_barrier_wait_step(b, &st);
 		if (ret != -EAGAIN)
 			return ret;
+		step_get_wait(&st, &w);
 		ret = do_sleep(b, &w, deadline_ns);
+		if (ret == -ETIMEDOUT) {
+			ret = kipc_barrier_wait_cancel(b, &st);
+			return ret == -ECANCELED ? -ETIMEDOUT : ret;
+		}
+		if (ret)
+			return ret;
 	}
-	if (ret == -ETIMEDOUT) {
-		/* As threading.Barrier: a timeout breaks the barrier... */
-		if (!kipc__barrier_try(b->mem, b->param, me, &ticket, &index,
-				       NULL, &wk))
-			return do_wake(b, &wk) ?: (int)index;
-		if (!kipc__barrier_break(b->mem, b->param, &wk))
-			do_wake(b, &wk);
-	}
-	return ret;
 }
 
 int kipc_barrier_abort(struct kipc_sync *b)
@@ -661,14 +710,11 @@ static int lock_check_held(struct kipc_sync *lock)
 	return ret ? 0 : -EPERM;
 }
 
-int kipc_cond_wait(struct kipc_sync *c, struct kipc_sync *lock,
-		   __u64 deadline_ns)
+int kipc_cond_wait_begin(struct kipc_sync *c, struct kipc_sync *lock,
+			 struct kipc_sync_step *st)
 {
-	__u64 ticket = KIPC__TICKET_INIT;
-	__u32 saved = 1;
-	struct kipc__sw w;
 	struct kipc__sk wk;
-	int ret, lret, me, lme;
+	int ret, me, lme;
 
 	ret = check(c, KIPC_TYPE_CONDITION);
 	if (!ret)
@@ -679,45 +725,84 @@ int kipc_cond_wait(struct kipc_sync *c, struct kipc_sync *lock,
 	lme = my_id(lock);
 	if (me < 0 || lme < 0)
 		return me < 0 ? me : lme;
-	ret = kipc__cond_begin(c->mem, c->param, me, &ticket);
+	ret = kipc__cond_begin(c->mem, c->param, me, &st->ticket);
 	if (ret)
 		return ret;
 
+	st->saved = 1;
 	if (lock->type == KIPC_TYPE_LOCK)
-		lret = kipc__lock_unlock(lock->mem, &wk);
+		ret = kipc__lock_unlock(lock->mem, &wk);
 	else
-		lret = kipc__rlock_unlock_all(lock->mem, lme, my_tid(), &saved,
-					      &wk);
-	if (lret) {
-		kipc__cond_cancel(c->mem, c->param, me, ticket);
-		return lret;
+		ret = kipc__rlock_unlock_all(lock->mem, lme, my_tid(),
+					     &st->saved, &wk);
+	if (ret) {
+		kipc__cond_cancel(c->mem, c->param, me, st->ticket);
+		return ret;
 	}
 	do_wake(lock, &wk);
+	return 0;
+}
 
+int kipc_cond_wait_step(struct kipc_sync *c, struct kipc_sync_step *st)
+{
+	struct kipc__sw w;
+	int ret = check(c, KIPC_TYPE_CONDITION), me;
+
+	if (ret)
+		return ret;
+	me = my_id(c);
+	if (me < 0)
+		return me;
+	ret = kipc__cond_try(c->mem, c->param, me, st->ticket, &w);
+	if (ret == -EAGAIN)
+		step_set_wait(st, &w);
+	return ret;
+}
+
+int kipc_cond_wait_cancel(struct kipc_sync *c, struct kipc_sync_step *st)
+{
+	int ret = check(c, KIPC_TYPE_CONDITION), me;
+
+	if (ret)
+		return ret;
+	me = my_id(c);
+	if (me < 0)
+		return me;
+	return kipc__cond_cancel(c->mem, c->param, me, st->ticket);
+}
+
+int kipc_cond_wait(struct kipc_sync *c, struct kipc_sync *lock,
+		   __u64 deadline_ns)
+{
+	struct kipc_sync_step st = { .ticket = KIPC__TICKET_INIT };
+	struct kipc__sw w;
+	int ret, lret;
+
+	ret = kipc_cond_wait_begin(c, lock, &st);
+	if (ret)
+		return ret;
 	for (;;) {
-		ret = kipc__cond_try(c->mem, c->param, me, ticket, &w);
+		ret = kipc_cond_wait_step(c, &st);
 		if (ret != -EAGAIN)
 			break;
+		step_get_wait(&st, &w);
 		ret = do_sleep(c, &w, deadline_ns);
 		if (ret) {
 			/* Notified meanwhile: that wins over the timeout. */
-			if (kipc__cond_cancel(c->mem, c->param, me, ticket) == 1)
+			if (kipc_cond_wait_cancel(c, &st) == 1)
 				ret = 0;
 			break;
 		}
 	}
 
 	/* Re-acquire whatever happened, as threading.Condition does. */
-	if (lock->type == KIPC_TYPE_LOCK)
-		lret = kipc_lock_acquire(lock, KIPC_NO_DEADLINE);
-	else
-		lret = rlock_acquire_count(lock, saved, KIPC_NO_DEADLINE);
-	while (lret == -EINTR) {
+	do {
 		if (lock->type == KIPC_TYPE_LOCK)
 			lret = kipc_lock_acquire(lock, KIPC_NO_DEADLINE);
 		else
-			lret = rlock_acquire_count(lock, saved, KIPC_NO_DEADLINE);
-	}
+			lret = rlock_acquire_count(lock, st.saved,
+						   KIPC_NO_DEADLINE);
+	} while (lret == -EINTR);
 	return lret ? lret : ret;
 }
 

@@ -30,6 +30,7 @@
 #define KIPC_FEATURE_CHANNEL	(1ULL << 1)	/* channels: queues and pipes */
 #define KIPC_FEATURE_SYNC	(1ULL << 2)	/* semaphores, locks, events... */
 #define KIPC_FEATURE_URING_CMD	(1ULL << 3)	/* io_uring commands on objects */
+#define KIPC_FEATURE_WATCH	(1ULL << 4)	/* KIPC_OBJ_IOC_WATCH */
 
 /**
  * struct kipc_api - API handshake, argument of KIPC_IOC_API
@@ -279,6 +280,29 @@ struct kipc_wake {
 	__u64 waiters_offset;
 	__u32 count;
 	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct kipc_watch - argument of KIPC_OBJ_IOC_WATCH
+ * @offset:         byte offset of a 32-bit word in the object's memory
+ * @waiters_offset: its waiter word, or KIPC_WAITERS_NONE
+ * @expected:       the value the caller saw (struct kipc_wait.expected)
+ * @fd_flags:       KIPC_FD_INHERIT only; the descriptor never blocks
+ * @reserved:       must be zero
+ *
+ * Returns a new descriptor that polls readable (EPOLLIN) once the word no
+ * longer holds @expected: the wait of KIPC_OBJ_IOC_WAIT, made pollable for
+ * event loops. It is level-triggered, keeps the object alive and does
+ * nothing else (no read, write or mmap). Wakers wake it the way they wake
+ * sleepers: KIPC_OBJ_IOC_WAKE on the word, or any state change the kernel
+ * makes (recovery after a process died).
+ */
+struct kipc_watch {
+	__u64 offset;
+	__u64 waiters_offset;
+	__u32 expected;
+	__u32 fd_flags;
 	__u64 reserved[2];
 };
 
@@ -604,5 +628,6 @@ struct kipc_uring_batch {
 #define KIPC_OBJ_IOC_MAP_ID	_IOWR(KIPC_IOC_MAGIC, 0x91, struct kipc_map_id)
 #define KIPC_OBJ_IOC_WAIT	_IOW(KIPC_IOC_MAGIC, 0x92, struct kipc_wait)
 #define KIPC_OBJ_IOC_WAKE	_IOW(KIPC_IOC_MAGIC, 0x93, struct kipc_wake)
+#define KIPC_OBJ_IOC_WATCH	_IOW(KIPC_IOC_MAGIC, 0x94, struct kipc_watch)
 
 #endif /* _UAPI_LINUX_KIPC_H */
