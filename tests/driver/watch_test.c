@@ -75,6 +75,14 @@ FIXTURE_TEARDOWN(watch)
 	close(self->dev);
 }
 
+TEST_F(watch, announced)
+{
+	struct kipc_api api = { .version = KIPC_API_VERSION };
+
+	ASSERT_EQ(0, kt_ioctl_fd(self->dev, KIPC_IOC_API, &api));
+	EXPECT_TRUE(api.features & KIPC_FEATURE_WATCH);
+}
+
 TEST_F(watch, readable_while_word_differs)
 {
 	int w;
