@@ -317,7 +317,99 @@ int kipc_sem_value(struct kipc_sync *s)
 	return ret ? ret : kipc__sem_get(s->mem, s->param);
 }
 
-/* ---- Lock --------------------------------------------------------------- */
+/* ---- Lock and RLock ----------------------------------------------------- */
+
+/*
+ * One path for both. An RLock's operations also name the calling thread,
+ * and take a recursion count (a Condition wait restores its depth); a
+ * Lock has one level and may be released by anyone.
+ */
+static int lock_me(struct kipc_sync *l, __u32 type)
+{
+	int ret = check(l, type);
+
+	return ret ? ret : my_id(l);
+}
+
+static int lock_try(struct kipc_sync *l, int me, __u32 count,
+		    struct kipc__sw *w)
+{
+	if (l->type == KIPC_TYPE_LOCK)
+		return kipc__lock_try(l->mem, me, w);
+	return kipc__rlock_try(l->mem, me, my_tid(), count, w);
+}
+
+static int lock_take(struct kipc_sync *l, __u32 type, __u32 count,
+		     __u64 deadline_ns)
+{
+	struct kipc__sw w;
+	int ret, me = lock_me(l, type);
+
+	if (me < 0)
+		return me;
+	for (;;) {
+		ret = lock_try(l, me, count, &w);
+		if (ret != -EAGAIN)
+			return ret;
+		ret = do_sleep(l, &w, deadline_ns);
+		if (ret)
+			return ret;
+	}
+}
+
+static int lock_try_take(struct kipc_sync *l, __u32 type)
+{
+	int me = lock_me(l, type);
+
+	return me < 0 ? me : lock_try(l, me, 1, NULL);
+}
+
+static int lock_release(struct kipc_sync *l, __u32 type)
+{
+	struct kipc__sk wk;
+	int ret = check(l, type), me;
+
+	if (ret)
+		return ret;
+	if (type == KIPC_TYPE_LOCK) {
+		do
+			ret = kipc__lock_unlock(l->mem, &wk);
+		while (ret == -EAGAIN);
+	} else {
+		me = my_id(l);
+		if (me < 0)
+			return me;
+		ret = kipc__rlock_unlock(l->mem, me, my_tid(), &wk);
+	}
+	return ret ? ret : do_wake(l, &wk);
+}
+
+static int lock_consistent(struct kipc_sync *l, __u32 type)
+{
+	int ret, me = lock_me(l, type);
+
+	if (me < 0)
+		return me;
+	if (type == KIPC_TYPE_RLOCK)
+		return kipc__rlock_fix(l->mem, me, my_tid());
+	do
+		ret = kipc__lock_fix(l->mem, me);
+	while (ret == -EAGAIN);
+	return ret;
+}
+
+/* 1 if this thread (RLock) or process (Lock) holds @l, 0 if not. */
+static int lock_held(struct kipc_sync *l, __u32 type)
+{
+	int ret, me = lock_me(l, type);
+
+	if (me < 0)
+		return me;
+	if (type == KIPC_TYPE_RLOCK)
+		return kipc__rlock_mine(l->mem, me, my_tid());
+	ret = kipc__lock_owner(l->mem);
+	return ret < 0 ? ret : ret == me;
+}
 
 int kipc_lock_create(struct kipc_sync **out, const char *name, __u32 flags,
 		     mode_t mode)
@@ -327,76 +419,28 @@ int kipc_lock_create(struct kipc_sync **out, const char *name, __u32 flags,
 
 int kipc_lock_acquire(struct kipc_sync *l, __u64 deadline_ns)
 {
-	struct kipc__sw w;
-	int ret = check(l, KIPC_TYPE_LOCK), me;
-
-	if (ret)
-		return ret;
-	me = my_id(l);
-	if (me < 0)
-		return me;
-	for (;;) {
-		ret = kipc__lock_try(l->mem, me, &w);
-		if (ret != -EAGAIN)
-			return ret;
-		ret = do_sleep(l, &w, deadline_ns);
-		if (ret)
-			return ret;
-	}
+	return lock_take(l, KIPC_TYPE_LOCK, 1, deadline_ns);
 }
 
 int kipc_lock_try_acquire(struct kipc_sync *l)
 {
-	int ret = check(l, KIPC_TYPE_LOCK), me;
-
-	if (ret)
-		return ret;
-	me = my_id(l);
-	return me < 0 ? me : kipc__lock_try(l->mem, me, NULL);
+	return lock_try_take(l, KIPC_TYPE_LOCK);
 }
 
 int kipc_lock_release(struct kipc_sync *l)
 {
-	struct kipc__sk wk;
-	int ret = check(l, KIPC_TYPE_LOCK);
-
-	if (ret)
-		return ret;
-	do
-		ret = kipc__lock_unlock(l->mem, &wk);
-	while (ret == -EAGAIN);
-	return ret ? ret : do_wake(l, &wk);
+	return lock_release(l, KIPC_TYPE_LOCK);
 }
 
 int kipc_lock_consistent(struct kipc_sync *l)
 {
-	int ret = check(l, KIPC_TYPE_LOCK), me;
-
-	if (ret)
-		return ret;
-	me = my_id(l);
-	if (me < 0)
-		return me;
-	do
-		ret = kipc__lock_fix(l->mem, me);
-	while (ret == -EAGAIN);
-	return ret;
+	return lock_consistent(l, KIPC_TYPE_LOCK);
 }
 
 int kipc_lock_held(struct kipc_sync *l)
 {
-	int ret = check(l, KIPC_TYPE_LOCK), me;
-
-	if (ret)
-		return ret;
-	me = my_id(l);
-	if (me < 0)
-		return me;
-	ret = kipc__lock_owner(l->mem);
-	return ret < 0 ? ret : ret == me;
+	return lock_held(l, KIPC_TYPE_LOCK);
 }
-
-/* ---- RLock -------------------------------------------------------------- */
 
 int kipc_rlock_create(struct kipc_sync **out, const char *name, __u32 flags,
 		      mode_t mode)
@@ -404,74 +448,29 @@ int kipc_rlock_create(struct kipc_sync **out, const char *name, __u32 flags,
 	return kipc_sync_create(out, KIPC_TYPE_RLOCK, name, NULL, flags, mode);
 }
 
-static int rlock_acquire_count(struct kipc_sync *l, __u32 count,
-			       __u64 deadline_ns)
-{
-	struct kipc__sw w;
-	int ret, me;
-
-	me = my_id(l);
-	if (me < 0)
-		return me;
-	for (;;) {
-		ret = kipc__rlock_try(l->mem, me, my_tid(), count, &w);
-		if (ret != -EAGAIN)
-			return ret;
-		ret = do_sleep(l, &w, deadline_ns);
-		if (ret)
-			return ret;
-	}
-}
-
 int kipc_rlock_acquire(struct kipc_sync *l, __u64 deadline_ns)
 {
-	int ret = check(l, KIPC_TYPE_RLOCK);
-
-	return ret ? ret : rlock_acquire_count(l, 1, deadline_ns);
+	return lock_take(l, KIPC_TYPE_RLOCK, 1, deadline_ns);
 }
 
 int kipc_rlock_try_acquire(struct kipc_sync *l)
 {
-	int ret = check(l, KIPC_TYPE_RLOCK), me;
-
-	if (ret)
-		return ret;
-	me = my_id(l);
-	return me < 0 ? me : kipc__rlock_try(l->mem, me, my_tid(), 1, NULL);
+	return lock_try_take(l, KIPC_TYPE_RLOCK);
 }
 
 int kipc_rlock_release(struct kipc_sync *l)
 {
-	struct kipc__sk wk;
-	int ret = check(l, KIPC_TYPE_RLOCK), me;
-
-	if (ret)
-		return ret;
-	me = my_id(l);
-	if (me < 0)
-		return me;
-	ret = kipc__rlock_unlock(l->mem, me, my_tid(), &wk);
-	return ret ? ret : do_wake(l, &wk);
+	return lock_release(l, KIPC_TYPE_RLOCK);
 }
 
 int kipc_rlock_consistent(struct kipc_sync *l)
 {
-	int ret = check(l, KIPC_TYPE_RLOCK), me;
-
-	if (ret)
-		return ret;
-	me = my_id(l);
-	return me < 0 ? me : kipc__rlock_fix(l->mem, me, my_tid());
+	return lock_consistent(l, KIPC_TYPE_RLOCK);
 }
 
 int kipc_rlock_held(struct kipc_sync *l)
 {
-	int ret = check(l, KIPC_TYPE_RLOCK), me;
-
-	if (ret)
-		return ret;
-	me = my_id(l);
-	return me < 0 ? me : kipc__rlock_mine(l->mem, me, my_tid());
+	return lock_held(l, KIPC_TYPE_RLOCK);
 }
 
 /* ---- Event -------------------------------------------------------------- */
@@ -697,14 +696,10 @@ static int lock_check_held(struct kipc_sync *lock)
 {
 	int ret;
 
-	if (!lock)
+	if (!lock || (lock->type != KIPC_TYPE_LOCK &&
+		      lock->type != KIPC_TYPE_RLOCK))
 		return -EINVAL;
-	if (lock->type == KIPC_TYPE_LOCK)
-		ret = kipc_lock_held(lock);
-	else if (lock->type == KIPC_TYPE_RLOCK)
-		ret = kipc_rlock_held(lock);
-	else
-		return -EINVAL;
+	ret = lock_held(lock, lock->type);
 	if (ret < 0)
 		return ret;
 	return ret ? 0 : -EPERM;
@@ -796,13 +791,9 @@ int kipc_cond_wait(struct kipc_sync *c, struct kipc_sync *lock,
 	}
 
 	/* Re-acquire whatever happened, as threading.Condition does. */
-	do {
-		if (lock->type == KIPC_TYPE_LOCK)
-			lret = kipc_lock_acquire(lock, KIPC_NO_DEADLINE);
-		else
-			lret = rlock_acquire_count(lock, st.saved,
-						   KIPC_NO_DEADLINE);
-	} while (lret == -EINTR);
+	do
+		lret = lock_take(lock, lock->type, st.saved, KIPC_NO_DEADLINE);
+	while (lret == -EINTR);
 	return lret ? lret : ret;
 }
 

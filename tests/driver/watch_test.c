@@ -30,19 +30,6 @@
 #define GUARD_MS	60000
 #define SEC		1000000000ULL
 
-static int kt_watch(int fd, __u64 offset, __u64 waiters_offset,
-		    __u32 expected, __u32 fd_flags)
-{
-	struct kipc_watch args = {
-		.offset = offset,
-		.waiters_offset = waiters_offset,
-		.expected = expected,
-		.fd_flags = fd_flags,
-	};
-
-	return kt_ioctl_fd(fd, KIPC_OBJ_IOC_WATCH, &args);
-}
-
 /* poll(2) revents of @fd after at most @ms milliseconds. */
 static int revents(int fd, int ms)
 {
@@ -88,14 +75,14 @@ TEST_F(watch, readable_while_word_differs)
 	int w;
 
 	self->mem[0] = 5;
-	w = kt_watch(self->fd, WORD, WAITERS, 4, 0);
+	w = kipc_object_watch(self->fd, WORD, WAITERS, 4, 0);
 	ASSERT_LE(0, w);
 	EXPECT_EQ(POLLIN, revents(w, 0));
 	self->mem[0] = 4;	/* level-triggered: read at every poll */
 	EXPECT_EQ(0, revents(w, 0));
 	close(w);
 
-	w = kt_watch(self->fd, WORD, WAITERS, 5, 0);
+	w = kipc_object_watch(self->fd, WORD, WAITERS, 5, 0);
 	ASSERT_LE(0, w);
 	EXPECT_EQ(POLLIN, revents(w, 0));
 	close(w);
@@ -107,7 +94,7 @@ TEST_F(watch, woken_by_a_waker_in_another_process)
 	pid_t pid;
 	int w, ep;
 
-	w = kt_watch(self->fd, WORD, WAITERS, 0, 0);
+	w = kipc_object_watch(self->fd, WORD, WAITERS, 0, 0);
 	ASSERT_LE(0, w);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	ASSERT_LE(0, ep);
@@ -132,7 +119,7 @@ TEST_F(watch, woken_by_a_waker_in_another_process)
 
 TEST_F(watch, wake_without_change_is_not_readiness)
 {
-	int w = kt_watch(self->fd, WORD, WAITERS, 0, 0);
+	int w = kipc_object_watch(self->fd, WORD, WAITERS, 0, 0);
 
 	ASSERT_LE(0, w);
 	ASSERT_EQ(0, revents(w, 0));
@@ -144,7 +131,7 @@ TEST_F(watch, wake_without_change_is_not_readiness)
 TEST_F(watch, woken_without_a_waiter_word)
 {
 	pid_t pid;
-	int w = kt_watch(self->fd, WORD, NONE, 0, 0);
+	int w = kipc_object_watch(self->fd, WORD, NONE, 0, 0);
 
 	ASSERT_LE(0, w);
 	pid = fork();
@@ -166,7 +153,7 @@ TEST_F(watch, io_uring_poll)
 	struct io_uring ring;
 	int w;
 
-	w = kt_watch(self->fd, WORD, WAITERS, 0, 0);
+	w = kipc_object_watch(self->fd, WORD, WAITERS, 0, 0);
 	ASSERT_LE(0, w);
 	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
 	sqe = io_uring_get_sqe(&ring);
@@ -188,15 +175,15 @@ TEST_F(watch, validation)
 {
 	struct kipc_watch args = { .waiters_offset = WAITERS };
 
-	EXPECT_EQ(-EINVAL, kt_watch(self->fd, 2, WAITERS, 0, 0));
-	EXPECT_EQ(-EINVAL, kt_watch(self->fd, 4096, WAITERS, 0, 0));
-	EXPECT_EQ(-EINVAL, kt_watch(self->fd, 4094, WAITERS, 0, 0));
-	EXPECT_EQ(-EINVAL, kt_watch(self->fd, ~0ULL - 3, WAITERS, 0, 0));
-	EXPECT_EQ(-EINVAL, kt_watch(self->fd, WORD, 6, 0, 0));
-	EXPECT_EQ(-EINVAL, kt_watch(self->fd, WORD, 4096, 0, 0));
-	EXPECT_EQ(-EINVAL, kt_watch(self->fd, WORD, WAITERS, 0,
+	EXPECT_EQ(-EINVAL, kipc_object_watch(self->fd, 2, WAITERS, 0, 0));
+	EXPECT_EQ(-EINVAL, kipc_object_watch(self->fd, 4096, WAITERS, 0, 0));
+	EXPECT_EQ(-EINVAL, kipc_object_watch(self->fd, 4094, WAITERS, 0, 0));
+	EXPECT_EQ(-EINVAL, kipc_object_watch(self->fd, ~0ULL - 3, WAITERS, 0, 0));
+	EXPECT_EQ(-EINVAL, kipc_object_watch(self->fd, WORD, 6, 0, 0));
+	EXPECT_EQ(-EINVAL, kipc_object_watch(self->fd, WORD, 4096, 0, 0));
+	EXPECT_EQ(-EINVAL, kipc_object_watch(self->fd, WORD, WAITERS, 0,
 				    KIPC_FD_NONBLOCK));
-	EXPECT_EQ(-EINVAL, kt_watch(self->fd, WORD, WAITERS, 0, 1U << 31));
+	EXPECT_EQ(-EINVAL, kipc_object_watch(self->fd, WORD, WAITERS, 0, 1U << 31));
 	args.reserved[1] = 1;
 	EXPECT_EQ(-EINVAL, kt_ioctl_fd(self->fd, KIPC_OBJ_IOC_WATCH, &args));
 	EXPECT_EQ(-EFAULT, kt_ioctl_fd(self->fd, KIPC_OBJ_IOC_WATCH, NULL));
@@ -208,7 +195,7 @@ TEST_F(watch, validation)
 TEST_F(watch, descriptor_does_only_poll)
 {
 	char buf[8];
-	int w = kt_watch(self->fd, WORD, WAITERS, 0, 0), w2;
+	int w = kipc_object_watch(self->fd, WORD, WAITERS, 0, 0), w2;
 
 	ASSERT_LE(0, w);
 	EXPECT_EQ(FD_CLOEXEC, fcntl(w, F_GETFD));
@@ -218,11 +205,11 @@ TEST_F(watch, descriptor_does_only_poll)
 	EXPECT_EQ(EBADF, errno);	/* opened read-only */
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED, w, 0));
 	EXPECT_EQ(ENODEV, errno);
-	EXPECT_EQ(-ENOTTY, kt_watch(w, WORD, WAITERS, 0, 0));
+	EXPECT_EQ(-ENOTTY, kipc_object_watch(w, WORD, WAITERS, 0, 0));
 	EXPECT_EQ(0, kt_fdinfo(w, "kipc-watch-offset"));
 	close(w);
 
-	w2 = kt_watch(self->fd, 64, WAITERS, 9, KIPC_FD_INHERIT);
+	w2 = kipc_object_watch(self->fd, 64, WAITERS, 9, KIPC_FD_INHERIT);
 	ASSERT_LE(0, w2);
 	EXPECT_EQ(0, fcntl(w2, F_GETFD));
 	EXPECT_EQ(64, kt_fdinfo(w2, "kipc-watch-offset"));
@@ -238,7 +225,7 @@ TEST_F(watch, keeps_the_object_alive)
 	fd = kt_shm(self->dev, NULL, 4096, 0, 0);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(before + 1, kt_objects());
-	w = kt_watch(fd, WORD, WAITERS, 1, 0);
+	w = kipc_object_watch(fd, WORD, WAITERS, 1, 0);
 	ASSERT_LE(0, w);
 	close(fd);
 	EXPECT_EQ(before + 1, kt_objects());
