@@ -383,9 +383,22 @@ def test_condition_cancelled_wait_holds_the_lock():
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, 60)
         assert seen == [True, True]
+        # Cancelled again while re-acquiring: it still takes the lock.
+        task = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0.05)
+        await cond.acquire_async()
+        task.cancel()
+        await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        cond.release()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 60)
+        assert seen == [True, True, True]
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(waiter(), 0.05)
-        assert seen == [True, True, True]
+        assert seen == [True] * 4
     with no_fd_leak():
         run(main())
     assert cond.acquire(False)
@@ -420,9 +433,24 @@ def test_condition_cancelled_notification_is_passed_on():
         with pytest.raises(asyncio.CancelledError):
             await first
         assert await asyncio.wait_for(second, 60) is True
+        # Notified, then cancelled while re-acquiring: passed on too.
+        first = asyncio.ensure_future(waiter("first"))
+        await asyncio.sleep(0.05)
+        second = asyncio.ensure_future(waiter("second"))
+        await asyncio.sleep(0.05)
+        await cond.acquire_async()
+        cond.notify(1)
+        await asyncio.sleep(0.05)   # first sees it, waits for the lock
+        assert not first.done()
+        first.cancel()
+        await asyncio.sleep(0.05)
+        cond.release()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(first, 60)
+        assert await asyncio.wait_for(second, 60) is True
     with no_fd_leak():
         run(main())
-    assert seen == ["cancelled first", "second"]
+    assert seen == ["cancelled first", "second"] * 2
 
 
 def test_condition_rlock_depth_restored():
