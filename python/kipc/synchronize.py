@@ -591,10 +591,6 @@ class Condition(_SyncObject):
 
         try:
             ret = await _aio.retry(step, watch, False, timeout, close=True)
-        except GeneratorExit:
-            # The coroutine is being closed unfinished: it cannot await.
-            _lib.kipc_cond_wait_cancel(self._h, ctypes.byref(st))
-            raise
         except BaseException:
             # Cancelled (or failed): a notification already ours goes on.
             ret = _lib.kipc_cond_wait_cancel(self._h, ctypes.byref(st))
@@ -619,9 +615,8 @@ class Condition(_SyncObject):
             except asyncio.CancelledError as e:
                 cancelled = e
         try:
-            for _ in range(saved - 1):
-                if not lock.acquire(False):     # it is ours: cannot fail
-                    raise error(-errno.EAGAIN, what="Condition.wait")
+            for _ in range(saved - 1):  # an RLock held by us: no wait
+                lock.acquire(False)
             if notified and (failing or cancelled is not None):
                 self.notify(1)
             if ret == -errno.EOWNERDEAD:
