@@ -4,6 +4,7 @@ descriptors (no thread), with timeouts, cancellation and many awaiters."""
 
 import asyncio
 import contextlib
+import gc
 import os
 import queue
 import signal
@@ -252,9 +253,12 @@ FORK = kipc.get_context("fork")
 
 @contextlib.contextmanager
 def no_fd_leak():
-    """The watch descriptors a wait made are all closed again."""
+    """The watch descriptors a wait made are all closed again (garbage,
+    such as an earlier failed test's, is collected first)."""
+    gc.collect()
     before = sorted(os.listdir("/proc/self/fd"))
     yield
+    gc.collect()
     assert sorted(os.listdir("/proc/self/fd")) == before
 
 
