@@ -14,11 +14,19 @@ each descriptor and registers a single callback that wakes them all (each
 then retries; those that lose the race wait again). The callback is
 removed as soon as it fires or its last waiter leaves (cancelled or timed
 out), so a descriptor that stays ready never spins the loop.
+
+A Barrier or Condition wait has no object-level readiness: each waiter
+waits on its own ticket. Its steps (libipc's kipc_*_wait_step) name the
+word they wait on, and retry(..., close=True) awaits a watch descriptor
+made for that word after each step that would block (kipc_sync_watch:
+readable once the word changed), then closes it, also when the wait is
+cancelled or times out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import weakref
 from typing import Callable, Dict, Optional, Set
 
@@ -74,10 +82,13 @@ def _wake(fut: asyncio.Future) -> None:
 
 
 async def retry(op: Callable[[], object], fd: Callable[[], int],
-                write: bool = False, timeout: Optional[float] = None):
+                write: bool = False, timeout: Optional[float] = None,
+                close: bool = False):
     """op()'s first result that is not AGAIN, awaiting *fd()* readable
     (writable if *write*) in between; TIMEOUT once *timeout* seconds
-    passed (None: no limit; 0 or less: try once)."""
+    passed (None: no limit; 0 or less: try once). With *close*, fd()
+    makes a new descriptor each time (a watch), which is closed once
+    awaited."""
     loop = asyncio.get_running_loop()
     end = None if timeout is None else loop.time() + max(timeout, 0)
     mux = _muxes.get(loop)
@@ -90,12 +101,16 @@ async def retry(op: Callable[[], object], fd: Callable[[], int],
         if end is not None and loop.time() >= end:
             return TIMEOUT
         n = fd()    # after op(): a closed object has raised by now
-        fut = loop.create_future()
-        mux.add(n, write, fut)
-        timer = None if end is None else loop.call_at(end, _wake, fut)
         try:
-            await fut
+            fut = loop.create_future()
+            mux.add(n, write, fut)
+            timer = None if end is None else loop.call_at(end, _wake, fut)
+            try:
+                await fut
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                mux.discard(n, write, fut)
         finally:
-            if timer is not None:
-                timer.cancel()
-            mux.discard(n, write, fut)
+            if close:   # after discard: the loop must not poll a closed fd
+                os.close(n)

@@ -39,6 +39,7 @@ KIPC_FEATURE_SHM = 1 << 0
 KIPC_FEATURE_CHANNEL = 1 << 1
 KIPC_FEATURE_SYNC = 1 << 2
 KIPC_FEATURE_URING_CMD = 1 << 3
+KIPC_FEATURE_WATCH = 1 << 4
 KIPC_TYPE_SHM = 1
 KIPC_NAME_MAX = 255
 KIPC_CREATE_EXCL = 1 << 0
@@ -52,6 +53,7 @@ FEATURE_NAMES = {
     KIPC_FEATURE_CHANNEL: "channel",
     KIPC_FEATURE_SYNC: "sync",
     KIPC_FEATURE_URING_CMD: "uring_cmd",
+    KIPC_FEATURE_WATCH: "watch",
 }
 
 
@@ -233,6 +235,29 @@ kipc_cond_create = _declare("kipc_cond_create", _int, _spp, ctypes.c_char_p,
 kipc_cond_wait = _declare("kipc_cond_wait", _int, _vp, _vp, _u64)
 kipc_cond_notify = _declare("kipc_cond_notify", _int, _vp, _vp, _u32)
 kipc_cond_notify_all = _declare("kipc_cond_notify_all", _int, _vp, _vp)
+
+
+# --- waits in steps (include/libipc.h "Waits in steps", KIPC_0.2) ----------
+if kipc_lib_major() == LIB_MAJOR and kipc_lib_minor() < 2:
+    raise ImportError(f"kipc: {path} is libipc {LIB_MAJOR}."
+                      f"{kipc_lib_minor()}; this package needs "
+                      f"{LIB_MAJOR}.2 or later", name="kipc")
+
+
+class kipc_sync_step(ctypes.Structure):
+    _fields_ = [("ticket", _u64), ("off", _u32), ("waiters_off", _u32),
+                ("val", _u32), ("saved", _u32), ("reserved", _u64 * 2)]
+
+
+assert ctypes.sizeof(kipc_sync_step) == 40
+_stepp = ctypes.POINTER(kipc_sync_step)
+kipc_sync_watch = _declare("kipc_sync_watch", _int, _vp, _stepp)
+kipc_barrier_wait_step = _declare("kipc_barrier_wait_step", _int, _vp, _stepp)
+kipc_barrier_wait_cancel = _declare("kipc_barrier_wait_cancel", _int, _vp,
+                                    _stepp)
+kipc_cond_wait_begin = _declare("kipc_cond_wait_begin", _int, _vp, _vp, _stepp)
+kipc_cond_wait_step = _declare("kipc_cond_wait_step", _int, _vp, _stepp)
+kipc_cond_wait_cancel = _declare("kipc_cond_wait_cancel", _int, _vp, _stepp)
 
 if kipc_lib_major() != LIB_MAJOR:
     raise ImportError(f"kipc: {path} is libipc {kipc_lib_major()}.x; "

@@ -781,6 +781,16 @@ class JoinableQueue(Queue):
             while self._unfinished.get_value() != 0:
                 self._cond.wait()
 
+    async def join_async(self) -> None:
+        """Coroutine: join() for asyncio (Condition.wait_async; no
+        thread)."""
+        await self._cond.acquire_async()
+        try:
+            while self._unfinished.get_value() != 0:
+                await self._cond.wait_async()
+        finally:
+            self._cond.release()
+
 
 class _Reader:
     """The ``_reader`` end multiprocessing.Pool and ProcessPoolExecutor use

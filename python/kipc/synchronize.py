@@ -24,6 +24,7 @@ to have acquire() raise it instead; the lock is then released, not held.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import errno
 import os
@@ -218,14 +219,24 @@ class _LockBase(_SyncObject):
         lock's descriptor; no thread). True once acquired, False when
         *timeout* seconds passed. Owner death as for acquire(). An RLock
         is owned by the loop's thread: all its tasks share it."""
+        ret = await self._acquire_async(timeout)
+        if ret == -errno.EOWNERDEAD:
+            _owner_died(self, self.release)
+        return ret is not _aio.TIMEOUT
+
+    async def _acquire_async(self, timeout: Optional[float]):
+        """0 or -EOWNERDEAD (held, marked consistent, not yet warned) once
+        acquired, _aio.TIMEOUT when *timeout* passed."""
         try_acquire = self._fn("try_acquire")
 
         def op():
             ret = try_acquire(self._h)
-            if ret == 0:
-                return True
-            return self._acquire_failed(ret) or _aio.AGAIN
-        return await _aio.retry(op, self._fd, False, timeout) is True
+            if ret == -errno.EOWNERDEAD:
+                check(self._fn("consistent")(self._h))
+            elif ret:
+                return self._acquire_failed(ret) or _aio.AGAIN
+            return ret
+        return await _aio.retry(op, self._fd, False, timeout)
 
     def _acquire_failed(self, ret: int) -> bool:
         if ret in (-errno.EAGAIN, -errno.ETIMEDOUT, -errno.EBUSY):
@@ -502,13 +513,15 @@ class Condition(_SyncObject):
         self._bind()
 
     def _kipc_poll_fd(self) -> int:
-        raise TypeError("a kipc Condition's descriptor does not poll: it "
-                        "cannot be waited for with kipc.connection.wait or "
-                        "asyncio")
+        raise TypeError("a kipc Condition's descriptor does not poll (each "
+                        "waiter waits on its own ticket): it cannot be "
+                        "waited for with kipc.connection.wait; use "
+                        "wait_async() under asyncio")
 
     def _bind(self) -> None:
         self.acquire = self._lock.acquire
         self.release = self._lock.release
+        self.acquire_async = self._lock.acquire_async
 
     def _state(self):
         return self._lock
@@ -545,6 +558,84 @@ class Condition(_SyncObject):
         result = predicate()
         while not result:
             if not self._wait(dl):     # the deadline passed
+                return predicate()
+            result = predicate()
+        return result
+
+    async def wait_async(self, timeout: Optional[float] = None) -> bool:
+        """Coroutine: wait() for asyncio (the running loop awaits a watch
+        descriptor per step; no thread). True once notified, False when
+        *timeout* seconds passed. The lock is held again whenever this
+        returns or raises, CancelledError included; a notification that
+        arrives for a cancelled wait is passed on with notify(1)."""
+        _lib.require(_lib.KIPC_FEATURE_WATCH)
+        st = _lib.kipc_sync_step()
+        ret = _lib.kipc_cond_wait_begin(self._h, self._lock._h,
+                                        ctypes.byref(st))
+        if ret == -errno.EPERM:
+            raise RuntimeError("cannot wait on un-acquired lock")
+        if ret:
+            raise error(ret, what="Condition.wait")
+        # The lock is released now: from here every way out re-acquires.
+
+        def step():
+            ret = _lib.kipc_cond_wait_step(self._h, ctypes.byref(st))
+            if ret == -errno.EAGAIN:
+                return _aio.AGAIN
+            if ret:
+                raise error(ret, what="Condition.wait")
+            return 1
+
+        def watch():
+            return check(_lib.kipc_sync_watch(self._h, ctypes.byref(st)))
+
+        try:
+            ret = await _aio.retry(step, watch, False, timeout, close=True)
+        except BaseException:
+            # Cancelled (or failed): a notification already ours goes on.
+            ret = _lib.kipc_cond_wait_cancel(self._h, ctypes.byref(st))
+            await self._reacquire(st.saved, ret == 1, True)
+            raise
+        if ret is _aio.TIMEOUT:
+            ret = _lib.kipc_cond_wait_cancel(self._h, ctypes.byref(st))
+        await self._reacquire(st.saved, ret == 1, False)
+        return check(ret) == 1
+
+    async def _reacquire(self, saved: int, notified: bool,
+                         failing: bool) -> None:
+        """Take the lock back (*saved* levels of an RLock), as
+        asyncio.Condition.wait does even when cancelled meanwhile. A
+        notification (*notified*) is passed on to another waiter if the
+        wait does not report it (*failing*, or cancelled here)."""
+        lock, cancelled = self._lock, None
+        while True:
+            try:
+                ret = await lock._acquire_async(None)
+                break
+            except asyncio.CancelledError as e:
+                cancelled = e
+        try:
+            for _ in range(saved - 1):  # an RLock held by us: no wait
+                lock.acquire(False)
+            if notified and (failing or cancelled is not None):
+                self.notify(1)
+            if ret == -errno.EOWNERDEAD:
+                _owner_died(lock, lambda: None)
+        finally:
+            if cancelled is not None:
+                raise cancelled
+
+    async def wait_for_async(self, predicate,
+                             timeout: Optional[float] = None):
+        """Coroutine: wait_for() for asyncio: wait_async() until
+        *predicate()* is true or *timeout* seconds passed; returns the
+        last value of predicate()."""
+        loop = asyncio.get_running_loop()
+        end = None if timeout is None else loop.time() + timeout
+        result = predicate()
+        while not result:
+            left = None if end is None else end - loop.time()
+            if not await self.wait_async(left):     # the time passed
                 return predicate()
             result = predicate()
         return result
@@ -589,9 +680,10 @@ class Barrier(_SyncObject):
         self._timeout = timeout
 
     def _kipc_poll_fd(self) -> int:
-        raise TypeError("a kipc Barrier's descriptor does not poll: it "
-                        "cannot be waited for with kipc.connection.wait or "
-                        "asyncio")
+        raise TypeError("a kipc Barrier's descriptor does not poll (each "
+                        "waiter waits on its own ticket): it cannot be "
+                        "waited for with kipc.connection.wait; use "
+                        "wait_async() under asyncio")
 
     def _state(self):
         return self._action, self._timeout
@@ -603,7 +695,40 @@ class Barrier(_SyncObject):
         if timeout is None:
             timeout = self._timeout
         ret = call(_lib.kipc_barrier_wait, self._h, deadline(True, timeout))
-        if ret in (-errno.EPIPE, -errno.ETIMEDOUT):
+        return self._passed(ret)
+
+    async def wait_async(self, timeout: Optional[float] = None) -> int:
+        """Coroutine: wait() for asyncio (the running loop awaits a watch
+        descriptor per step; no thread). The arrival index, or
+        BrokenBarrierError; the action runs as for wait(). A timeout
+        breaks the barrier unless the parties all arrived meanwhile (then
+        the index is returned); so does cancelling, which re-raises
+        CancelledError in any case."""
+        _lib.require(_lib.KIPC_FEATURE_WATCH)
+        if timeout is None:
+            timeout = self._timeout
+        st = _lib.kipc_sync_step()
+
+        def step():
+            ret = _lib.kipc_barrier_wait_step(self._h, ctypes.byref(st))
+            return _aio.AGAIN if ret == -errno.EAGAIN else ret
+
+        def watch():
+            return check(_lib.kipc_sync_watch(self._h, ctypes.byref(st)))
+
+        try:
+            ret = await _aio.retry(step, watch, False, timeout, close=True)
+        except BaseException:
+            # We arrived (step() ran): giving up breaks the barrier.
+            _lib.kipc_barrier_wait_cancel(self._h, ctypes.byref(st))
+            raise
+        if ret is _aio.TIMEOUT:
+            ret = _lib.kipc_barrier_wait_cancel(self._h, ctypes.byref(st))
+        return self._passed(ret)
+
+    def _passed(self, ret: int) -> int:
+        """What wait() returns or raises for libipc's result *ret*."""
+        if ret in (-errno.EPIPE, -errno.ETIMEDOUT, -errno.ECANCELED):
             raise threading.BrokenBarrierError
         index = check(ret)
         if index == self.parties - 1 and self._action is not None:

@@ -130,6 +130,15 @@ def hold_lock_until_set_then_die(lock, held, go):
     os._exit(0)
 
 
+def notify_hold_and_die(cond, held, go):
+    cond.acquire()
+    cond.notify()
+    held.set()
+    go.wait(60)
+    import os
+    os._exit(0)
+
+
 def open_queue_and_put(name, objs, kind="Queue"):
     import kipc
     q = getattr(kipc, kind)(name=name)

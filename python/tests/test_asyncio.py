@@ -3,8 +3,13 @@
 descriptors (no thread), with timeouts, cancellation and many awaiters."""
 
 import asyncio
+import contextlib
+import gc
+import os
 import queue
+import signal
 import threading
+import time
 import warnings
 
 import pytest
@@ -240,6 +245,453 @@ def test_closed_queue_raises():
         run(q.put_async(1))
 
 
-def test_condition_and_barrier_have_no_async_form():
-    assert not hasattr(kipc.Condition(), "wait_async")
-    assert not hasattr(kipc.Barrier(1), "wait_async")
+
+# --- Condition, Barrier and JoinableQueue.join: watch descriptors ---------
+
+FORK = kipc.get_context("fork")
+
+
+@contextlib.contextmanager
+def no_fd_leak():
+    """The watch descriptors a wait made are all closed again (garbage,
+    such as an earlier failed test's, is collected first)."""
+    gc.collect()
+    before = sorted(os.listdir("/proc/self/fd"))
+    yield
+    gc.collect()
+    assert sorted(os.listdir("/proc/self/fd")) == before
+
+
+def finish(p):
+    p.join(60)
+    assert p.exitcode == 0
+    p.close()
+
+
+def test_condition_between_tasks():
+    cond = kipc.Condition(kipc.Lock())
+    state = []
+
+    async def waiter():
+        assert await cond.acquire_async()
+        try:
+            ok = await cond.wait_for_async(lambda: state, 60)
+            return ok, cond._lock._is_mine()
+        finally:
+            cond.release()
+
+    async def main():
+        task = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        assert await cond.acquire_async()
+        state.append(1)
+        cond.notify()
+        cond.release()
+        return await asyncio.wait_for(task, 60)
+    with no_fd_leak():
+        assert run(main()) == ([1], True)
+    assert cond.acquire(False)      # released by the waiter
+    cond.release()
+
+
+def test_condition_notify_all_wakes_every_task():
+    cond = kipc.Condition(kipc.Lock())
+    n = 20
+
+    async def waiter():
+        await cond.acquire_async()
+        try:
+            return await cond.wait_async(60)
+        finally:
+            cond.release()
+
+    async def main():
+        tasks = [asyncio.ensure_future(waiter()) for _ in range(n)]
+        await asyncio.sleep(0.1)
+        assert not any(t.done() for t in tasks)
+        await cond.acquire_async()
+        cond.notify_all()
+        cond.release()
+        return await asyncio.wait_for(asyncio.gather(*tasks), 60)
+    with no_fd_leak():
+        assert run(main()) == [True] * n
+
+
+def test_condition_timeouts():
+    cond = kipc.Condition(kipc.Lock())
+
+    async def main():
+        with pytest.raises(RuntimeError, match="un-acquired"):
+            await cond.wait_async()
+        assert await cond.acquire_async()
+        assert await cond.wait_async(0.05) is False
+        assert cond._lock._is_mine()
+        assert await cond.wait_async(0) is False
+        assert await cond.wait_for_async(lambda: 0, 0.05) == 0
+        assert await cond.wait_for_async(lambda: "yes", 0) == "yes"
+        assert cond._lock._is_mine()
+        cond.release()
+        # Notified before the timeout was seen: the notification wins.
+        task = asyncio.ensure_future(waiter(0.1))
+        await asyncio.sleep(0)      # it waits
+        await cond.acquire_async()
+        cond.notify()
+        cond.release()
+        time.sleep(0.3)
+        assert await asyncio.wait_for(task, 60) is True
+
+    async def waiter(timeout):
+        await cond.acquire_async()
+        try:
+            return await cond.wait_async(timeout)
+        finally:
+            cond.release()
+    with no_fd_leak():
+        run(main())
+    assert cond.acquire(False)
+    cond.release()
+
+
+def test_condition_cancelled_wait_holds_the_lock():
+    cond = kipc.Condition(kipc.Lock())
+    seen = []
+
+    async def waiter(timeout=None):
+        await cond.acquire_async()
+        try:
+            return await cond.wait_async(timeout)
+        except asyncio.CancelledError:
+            seen.append(cond._lock._is_mine() and not cond.acquire(False))
+            raise
+        finally:
+            cond.release()
+
+    async def main():
+        task = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert seen == [True]
+        # Not notified: nothing was passed on to the next waiter.
+        assert await waiter(0.05) is False
+        # Cancelled while another task holds the lock: it waits for it.
+        task = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0.05)
+        await cond.acquire_async()
+        task.cancel()
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        cond.release()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 60)
+        assert seen == [True, True]
+        # Cancelled again while re-acquiring: it still takes the lock.
+        task = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0.05)
+        await cond.acquire_async()
+        task.cancel()
+        await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        cond.release()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 60)
+        assert seen == [True, True, True]
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(waiter(), 0.05)
+        assert seen == [True] * 4
+    with no_fd_leak():
+        run(main())
+    assert cond.acquire(False)
+    cond.release()
+
+
+def test_condition_cancelled_notification_is_passed_on():
+    cond = kipc.Condition(kipc.Lock())
+    seen = []
+
+    async def waiter(name):
+        await cond.acquire_async()
+        try:
+            ret = await cond.wait_async(60)
+            seen.append(name)
+            return ret
+        except asyncio.CancelledError:
+            seen.append("cancelled " + name)
+            raise
+        finally:
+            cond.release()
+
+    async def main():
+        first = asyncio.ensure_future(waiter("first"))
+        await asyncio.sleep(0.05)
+        second = asyncio.ensure_future(waiter("second"))
+        await asyncio.sleep(0.05)
+        await cond.acquire_async()
+        cond.notify(1)          # to the oldest waiter: first
+        first.cancel()          # before it could see the notification
+        cond.release()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert await asyncio.wait_for(second, 60) is True
+        # Notified, then cancelled while re-acquiring: passed on too.
+        first = asyncio.ensure_future(waiter("first"))
+        await asyncio.sleep(0.05)
+        second = asyncio.ensure_future(waiter("second"))
+        await asyncio.sleep(0.05)
+        await cond.acquire_async()
+        cond.notify(1)
+        await asyncio.sleep(0.05)   # first sees it, waits for the lock
+        assert not first.done()
+        first.cancel()
+        await asyncio.sleep(0.05)
+        cond.release()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(first, 60)
+        assert await asyncio.wait_for(second, 60) is True
+    with no_fd_leak():
+        run(main())
+    assert seen == ["cancelled first", "second"] * 2
+
+
+def test_condition_rlock_depth_restored():
+    cond = kipc.Condition()     # an RLock
+    rlock = cond._lock
+
+    async def waiter():
+        for _ in range(3):
+            assert await cond.acquire_async()
+        ret = await cond.wait_async(60)
+        for _ in range(3):
+            cond.release()
+        return ret
+
+    async def main():
+        task = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0.05)
+        assert not rlock._is_mine()     # every level released while waiting
+        await cond.acquire_async()
+        cond.notify()
+        cond.release()
+        assert await asyncio.wait_for(task, 60) is True
+        cond.acquire()
+        cond.acquire()
+        assert await cond.wait_async(0.05) is False
+        cond.release()
+        assert rlock._is_mine()
+        cond.release()
+        task = asyncio.ensure_future(waiter())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert rlock._is_mine()     # the three levels are back
+        for _ in range(3):
+            rlock.release()
+    with no_fd_leak():
+        run(main())
+    assert not rlock._is_mine()
+    with pytest.raises(AssertionError):
+        rlock.release()
+
+
+def test_condition_notified_by_another_process():
+    cond, ev = kipc.Condition(kipc.Lock()), kipc.Event()
+    value = kipc.RawValue("i", 0)
+
+    async def main():
+        p = FORK.Process(target=children.notify_after_set,
+                         args=(cond, ev, value))
+        p.start()
+        await cond.acquire_async()
+        ev.set()
+        ok = await asyncio.wait_for(
+            cond.wait_for_async(lambda: value.value == 1), 60)
+        assert cond._lock._is_mine()
+        cond.release()
+        return ok, p
+    with no_fd_leak():
+        ok, p = run(main())
+        finish(p)
+    assert ok is True
+
+
+def test_condition_lock_owner_died_while_reacquiring():
+    cond, held, go = kipc.Condition(kipc.Lock()), kipc.Event(), kipc.Event()
+
+    async def main():
+        await cond.acquire_async()
+        task = asyncio.ensure_future(cond.wait_async(60))
+        await asyncio.sleep(0.05)
+        # A child takes the released lock, notifies us and dies holding it.
+        p = FORK.Process(target=children.notify_hold_and_die,
+                         args=(cond, held, go))
+        p.start()
+        assert await held.wait_async(60)
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        go.set()
+        with pytest.warns(kipc.OwnerDeadWarning):
+            assert await asyncio.wait_for(task, 60) is True
+        assert cond._lock._is_mine()
+        cond.release()
+        return p
+    with no_fd_leak():
+        finish(run(main()))
+    assert cond.acquire(False)
+    cond.release()
+
+
+def test_barrier_between_tasks():
+    hits = []
+    b = kipc.Barrier(3, action=lambda: hits.append(1))
+
+    async def main():
+        first = await asyncio.wait_for(
+            asyncio.gather(*(b.wait_async() for _ in range(3))), 60)
+        second = await asyncio.wait_for(
+            asyncio.gather(*(b.wait_async(60) for _ in range(3))), 60)
+        return sorted(first), sorted(second)
+    with no_fd_leak():
+        assert run(main()) == ([0, 1, 2], [0, 1, 2])
+    assert hits == [1, 1]
+    assert not b.broken and b.n_waiting == 0
+
+
+def test_barrier_action_raises():
+    def action():
+        raise KeyError("action")
+    b = kipc.Barrier(2, action=action)
+
+    async def main():
+        results = await asyncio.wait_for(asyncio.gather(
+            b.wait_async(), b.wait_async(), return_exceptions=True), 60)
+        assert sorted(type(r).__name__ for r in results) == \
+            ["KeyError", "int"]
+        assert b.broken
+        with pytest.raises(threading.BrokenBarrierError):
+            await b.wait_async()
+    run(main())
+
+
+def test_barrier_with_another_process():
+    b, out = kipc.Barrier(2), kipc.Queue()
+
+    async def main():
+        p = FORK.Process(target=children.barrier_wait, args=(b, out))
+        p.start()
+        return await asyncio.wait_for(b.wait_async(), 60), p
+    with no_fd_leak():
+        mine, p = run(main())
+        finish(p)
+    assert sorted([mine, out.get(timeout=60)]) == [0, 1]
+
+
+def test_barrier_timeout_breaks_it_for_everyone():
+    b = kipc.Barrier(3)
+
+    async def main():
+        other = asyncio.ensure_future(b.wait_async())
+        await asyncio.sleep(0.05)
+        with pytest.raises(threading.BrokenBarrierError):
+            await b.wait_async(0.1)
+        with pytest.raises(threading.BrokenBarrierError):
+            await asyncio.wait_for(other, 60)
+        assert b.broken
+        b.reset()
+        with pytest.raises(threading.BrokenBarrierError):
+            await b.wait_async(0)
+        assert b.broken
+    with no_fd_leak():
+        run(main())
+    b.reset()
+    assert b.n_waiting == 0 and not b.broken
+
+
+def test_barrier_completed_before_timeout_or_cancel_seen():
+    b = kipc.Barrier(2, timeout=0.1)    # the default for wait_async too
+
+    async def main():
+        task = asyncio.ensure_future(b.wait_async())
+        await asyncio.sleep(0)    # it arrives
+        assert b.wait(0) == 1       # the generation completes...
+        time.sleep(0.3)             # ...and the task's timeout passes
+        assert await asyncio.wait_for(task, 60) == 0
+        task = asyncio.ensure_future(b.wait_async(60))
+        await asyncio.sleep(0)    # it arrives
+        assert b.wait(0) == 1
+        task.cancel()               # cancelled after it was let through
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    with no_fd_leak():
+        run(main())
+    assert not b.broken and b.n_waiting == 0
+
+
+def test_barrier_cancelled_wait_breaks_it():
+    b = kipc.Barrier(3)
+
+    async def main():
+        other = asyncio.ensure_future(b.wait_async())
+        task = asyncio.ensure_future(b.wait_async())
+        await asyncio.sleep(0.05)
+        assert b.n_waiting == 2
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        with pytest.raises(threading.BrokenBarrierError):
+            await asyncio.wait_for(other, 60)
+        assert b.broken
+        b.reset()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(b.wait_async(), 0.05)
+        assert b.broken
+    with no_fd_leak():
+        run(main())
+
+
+def test_barrier_party_killed():
+    b, out = kipc.Barrier(3), kipc.Queue()
+
+    async def main():
+        p = FORK.Process(target=children.barrier_wait, args=(b, out))
+        p.start()
+        while b.n_waiting != 1:
+            await asyncio.sleep(0.01)
+        task = asyncio.ensure_future(b.wait_async())
+        while b.n_waiting != 2:
+            await asyncio.sleep(0.01)
+        os.kill(p.pid, signal.SIGKILL)
+        with pytest.raises(threading.BrokenBarrierError):
+            await asyncio.wait_for(task, 60)
+        return p
+    with no_fd_leak():
+        p = run(main())
+        p.join(60)
+        assert p.exitcode == -signal.SIGKILL
+        p.close()
+    assert b.broken
+
+
+def test_join_async_waits_for_another_process():
+    q, n = kipc.JoinableQueue(), 20
+
+    async def main():
+        for i in range(n):
+            await q.put_async(i)
+        task = asyncio.ensure_future(q.join_async())
+        await asyncio.sleep(0.05)
+        assert not task.done()
+        p = FORK.Process(target=children.worker_joinable, args=(q, n))
+        p.start()
+        await asyncio.wait_for(task, 60)
+        await asyncio.wait_for(q.join_async(), 60)  # nothing left: at once
+        return p
+    with no_fd_leak():
+        finish(run(main()))
+    assert q.empty()
+    with pytest.raises(ValueError):
+        q.task_done()
