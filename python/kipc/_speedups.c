@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * kipc._speedups: the hot paths of kipc.synchronize and of the queues'
- * channels without ctypes.
+ * channels (single and batched) without ctypes.
  *
  * This module does not link libipc. kipc._lib loads libipc once, with
  * ctypes, and hands bind() the addresses of the functions below; every call
@@ -18,11 +18,12 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "libipc.h"
 
@@ -31,6 +32,10 @@ typedef int (*sync_wait_fn)(struct kipc_sync *, __u64);
 typedef int (*sync_n_fn)(struct kipc_sync *, __u32);
 typedef int (*chan_put_fn)(struct kipc_channel *, const void *, size_t, __u64);
 typedef ssize_t (*chan_get_fn)(struct kipc_channel *, void *, size_t, __u64);
+typedef int (*chan_put_many_fn)(struct kipc_channel *, const struct iovec *,
+				unsigned int, __u64);
+typedef int (*chan_get_many_fn)(struct kipc_channel *, struct iovec *,
+				unsigned int, __u64);
 
 /* The order of NAMES and of bind()'s arguments. */
 static const char *const names[] = {
@@ -39,6 +44,7 @@ static const char *const names[] = {
 	"kipc_sem_acquire", "kipc_sem_try_acquire", "kipc_sem_release",
 	"kipc_event_set", "kipc_event_is_set",
 	"kipc_channel_put", "kipc_channel_get",
+	"kipc_channel_put_many", "kipc_channel_get_many",
 };
 #define NFUNCS (sizeof(names) / sizeof(names[0]))
 
@@ -56,6 +62,8 @@ static struct {
 	sync_fn event_is_set;
 	chan_put_fn chan_put;
 	chan_get_fn chan_get;
+	chan_put_many_fn chan_put_many;
+	chan_get_many_fn chan_get_many;
 } fn;
 
 static int bound;
@@ -97,6 +105,8 @@ static PyObject *sp_bind(PyObject *self, PyObject *const *args,
 	TAKE(event_is_set);
 	TAKE(chan_put);
 	TAKE(chan_get);
+	TAKE(chan_put_many);
+	TAKE(chan_get_many);
 #undef TAKE
 	bound = 1;
 	Py_RETURN_NONE;
@@ -193,11 +203,7 @@ static PyObject *sp_##name(PyObject *self, PyObject *const *args,	\
 	return simple(args, nargs, #name, fn.field);			\
 }
 
-ACQUIRE(lock_acquire, lock)
-ACQUIRE(rlock_acquire, rlock)
 ACQUIRE(sem_acquire, sem)
-SIMPLE(lock_release, lock_release)
-SIMPLE(rlock_release, rlock_release)
 SIMPLE(event_set, event_set)
 SIMPLE(event_is_set, event_is_set)
 
@@ -280,29 +286,17 @@ static ssize_t channel_get_into(struct kipc_channel *ch, Py_ssize_t size,
 }
 
 /*
- * channel_get(handle, slot_size, max_msg, deadline_ns) -> bytes or int.
- * A message larger than a slot is retried with a buffer grown by 8 up to
- * max_msg, as kipc.queues.Channel.get does on the ctypes path.
+ * One message as bytes, or a negative errno as an int. A message larger
+ * than a slot is retried with a buffer grown by 8 up to max_msg, as
+ * kipc.queues.Channel.get does on the ctypes path.
  */
-static PyObject *sp_channel_get(PyObject *self, PyObject *const *args,
-				Py_ssize_t nargs)
+static PyObject *channel_get_grow(struct kipc_channel *ch, __u64 slot,
+				  __u64 max, __u64 dl)
 {
-	struct kipc_channel *ch;
+	Py_ssize_t size = (Py_ssize_t)slot;
 	PyObject *out = NULL;
-	__u64 dl, slot, max;
-	Py_ssize_t size;
 	ssize_t n;
 
-	(void)self;
-	if (nargs_bad("channel_get", nargs, 4) || not_bound() ||
-	    get_channel(args[0], &ch) || get_u64(args[1], &slot) ||
-	    get_u64(args[2], &max) || get_u64(args[3], &dl))
-		return NULL;
-	if (!slot || slot > max || max > PY_SSIZE_T_MAX) {
-		PyErr_SetString(PyExc_ValueError, "channel_get: bad sizes");
-		return NULL;
-	}
-	size = (Py_ssize_t)slot;
 	for (;;) {
 		n = channel_get_into(ch, size, dl, &out);
 		if (n != -EMSGSIZE || (__u64)size >= max)
@@ -312,6 +306,192 @@ static PyObject *sp_channel_get(PyObject *self, PyObject *const *args,
 	if (n == PYERR)
 		return NULL;
 	return out ? out : PyLong_FromSsize_t(n);
+}
+
+static int bad_sizes(const char *what, __u64 slot, __u64 max)
+{
+	if (slot && slot <= max && max <= PY_SSIZE_T_MAX)
+		return 0;
+	PyErr_Format(PyExc_ValueError, "%s: bad sizes", what);
+	return 1;
+}
+
+/* channel_get(handle, slot_size, max_msg, deadline_ns) -> bytes or int */
+static PyObject *sp_channel_get(PyObject *self, PyObject *const *args,
+				Py_ssize_t nargs)
+{
+	struct kipc_channel *ch;
+	__u64 dl, slot, max;
+
+	(void)self;
+	if (nargs_bad("channel_get", nargs, 4) || not_bound() ||
+	    get_channel(args[0], &ch) || get_u64(args[1], &slot) ||
+	    get_u64(args[2], &max) || get_u64(args[3], &dl) ||
+	    bad_sizes("channel_get", slot, max))
+		return NULL;
+	return channel_get_grow(ch, slot, max, dl);
+}
+
+/*
+ * channel_put_many(handle, datas, deadline_ns) -> int: how many of the
+ * bytes-like objects in the sequence datas were put, from the start, in
+ * one kipc_channel_put_many call (it sleeps only for the first), or a
+ * negative errno when none was.
+ */
+static PyObject *sp_channel_put_many(PyObject *self, PyObject *const *args,
+				     Py_ssize_t nargs)
+{
+	struct kipc_channel *ch;
+	PyObject *seq, **items, *res = NULL;
+	struct iovec *iov = NULL;
+	Py_buffer *views = NULL;
+	Py_ssize_t n, i, held = 0;
+	__u64 dl;
+	int ret;
+
+	(void)self;
+	if (nargs_bad("channel_put_many", nargs, 3) || not_bound() ||
+	    get_channel(args[0], &ch) || get_u64(args[2], &dl))
+		return NULL;
+	seq = PySequence_Fast(args[1], "channel_put_many: datas must be a "
+				       "sequence");
+	if (!seq)
+		return NULL;
+	/* More than fit the result: a partial batch, as the ring may make. */
+	n = PySequence_Fast_GET_SIZE(seq);
+	if (n > INT_MAX)
+		n = INT_MAX;
+	if (!n) {
+		Py_DECREF(seq);
+		return PyLong_FromLong(0);
+	}
+	items = PySequence_Fast_ITEMS(seq);
+	views = PyMem_New(Py_buffer, n);
+	iov = PyMem_New(struct iovec, n);
+	if (!views || !iov) {
+		PyErr_NoMemory();
+		goto out;
+	}
+	/* The views keep every buffer alive while the GIL is released. */
+	for (; held < n; held++) {
+		if (PyObject_GetBuffer(items[held], &views[held],
+				       PyBUF_SIMPLE))
+			goto out;
+		iov[held].iov_base = views[held].buf;
+		iov[held].iov_len = views[held].len;
+	}
+	ret = fn.chan_put_many(ch, iov, (unsigned int)n, KIPC_NOWAIT);
+	while (ret == -EAGAIN && dl != KIPC_NOWAIT) {
+		Py_BEGIN_ALLOW_THREADS
+		ret = fn.chan_put_many(ch, iov, (unsigned int)n, dl);
+		Py_END_ALLOW_THREADS
+		if (ret != -EINTR)
+			break;
+		if (PyErr_CheckSignals())
+			goto out;
+		ret = -EAGAIN;
+	}
+	res = PyLong_FromLong(ret);
+out:
+	for (i = 0; i < held; i++)
+		PyBuffer_Release(&views[i]);
+	PyMem_Free(views);
+	PyMem_Free(iov);
+	Py_DECREF(seq);
+	return res;
+}
+
+/* The messages kipc_channel_get_many left in @iov, as a list of bytes. */
+static PyObject *messages(const struct iovec *iov, int got)
+{
+	PyObject *list = PyList_New(got);
+	int i;
+
+	if (!list)
+		return NULL;
+	for (i = 0; i < got; i++) {
+		PyObject *b = PyBytes_FromStringAndSize(iov[i].iov_base,
+							iov[i].iov_len);
+
+		if (!b) {
+			Py_DECREF(list);
+			return NULL;
+		}
+		PyList_SET_ITEM(list, i, b);
+	}
+	return list;
+}
+
+/*
+ * channel_get_many(handle, n, slot_size, max_msg, deadline_ns) -> list of
+ * bytes or int: waits (as channel_get) for the first message, then takes
+ * up to n - 1 more that are queued, in one kipc_channel_get_many call. A
+ * first message larger than a slot comes alone (as channel_get takes it).
+ */
+static PyObject *sp_channel_get_many(PyObject *self, PyObject *const *args,
+				     Py_ssize_t nargs)
+{
+	struct kipc_channel *ch;
+	struct iovec *iov = NULL;
+	PyObject *res = NULL;
+	__u64 n, slot, max, dl, i;
+	char *buf = NULL;
+	int ret;
+
+	(void)self;
+	if (nargs_bad("channel_get_many", nargs, 5) || not_bound() ||
+	    get_channel(args[0], &ch) || get_u64(args[1], &n) ||
+	    get_u64(args[2], &slot) || get_u64(args[3], &max) ||
+	    get_u64(args[4], &dl) || bad_sizes("channel_get_many", slot, max))
+		return NULL;
+	if (!n || n > INT_MAX || slot > PY_SSIZE_T_MAX / n) {
+		PyErr_SetString(PyExc_ValueError, "channel_get_many: bad count");
+		return NULL;
+	}
+	/* One slot per message; the kernel's ring never holds more. */
+	buf = PyMem_RawMalloc(n * slot);
+	iov = PyMem_RawMalloc(n * sizeof(*iov));
+	if (!buf || !iov) {
+		PyErr_NoMemory();
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = buf + i * slot;
+		iov[i].iov_len = slot;
+	}
+	ret = fn.chan_get_many(ch, iov, (unsigned int)n, KIPC_NOWAIT);
+	while (ret == -EAGAIN && dl != KIPC_NOWAIT) {
+		Py_BEGIN_ALLOW_THREADS
+		ret = fn.chan_get_many(ch, iov, (unsigned int)n, dl);
+		Py_END_ALLOW_THREADS
+		if (ret != -EINTR)
+			break;
+		if (PyErr_CheckSignals())
+			goto out;
+		ret = -EAGAIN;
+	}
+	if (ret >= 0) {
+		res = messages(iov, ret);
+	} else if (ret == -EMSGSIZE) {
+		/* Still queued; the deadline may not have passed yet. */
+		PyObject *one = channel_get_grow(ch, slot, max, dl);
+
+		if (one && PyBytes_Check(one)) {
+			res = PyList_New(1);
+			if (res)
+				PyList_SET_ITEM(res, 0, one);
+			else
+				Py_DECREF(one);
+		} else {
+			res = one;
+		}
+	} else {
+		res = PyLong_FromLong(ret);
+	}
+out:
+	PyMem_RawFree(buf);
+	PyMem_RawFree(iov);
+	return res;
 }
 
 static PyObject *sp_sem_release(PyObject *self, PyObject *const *args,
@@ -335,13 +515,16 @@ static PyObject *sp_sem_release(PyObject *self, PyObject *const *args,
 }
 
 /*
- * LockOps: acquire and release of one Lock or RLock as C methods, which
- * kipc.synchronize puts on the instance, so that the uncontended path runs
- * no Python frame. Anything but success goes to the Python callbacks
- * (which map errors as the ctypes path does); it holds no reference to the
- * lock object itself. The handle is closed when the LockOps goes away
- * (kipc.synchronize keys its finalizer on it), so a method of it that
- * outlives the lock object still has a valid handle.
+ * LockCore: the C base class of kipc.synchronize's Lock and RLock when this
+ * module is in use. acquire, release, __enter__ and __exit__ are C methods
+ * of the type, so that `with lock:` (which looks them up on the type) and
+ * lock.acquire() run no Python frame on the uncontended path.
+ *
+ * The subclass binds the handle once (_sp_bind) and owns it: it closes it
+ * when the lock object goes away, and every bound method holds the object.
+ * A result that is no plain "not acquired" goes to the Python methods
+ * _c_acquire_failed and _c_release_failed, which map errors and owner
+ * death exactly as the ctypes path does.
  */
 typedef struct {
 	PyObject_HEAD
@@ -350,80 +533,81 @@ typedef struct {
 	sync_wait_fn wait_fn;
 	sync_fn release_fn;
 	PyObject *deadline;	/* deadline(block, timeout) -> int */
-	PyObject *acquire_failed;	/* (ret) -> bool */
-	PyObject *release_failed;	/* (ret) -> None */
-	PyObject *weakreflist;
-} LockOps;
+} LockCore;
 
-static int lockops_init(PyObject *op, PyObject *args, PyObject *kwds)
+/* _sp_bind(handle, rlock, deadline): once, before any other method. */
+static PyObject *lockcore_bind(PyObject *op, PyObject *const *args,
+			       Py_ssize_t nargs)
 {
-	LockOps *self = (LockOps *)op;
-	PyObject *handle, *dl, *af, *rf;
+	LockCore *self = (LockCore *)op;
+	struct kipc_sync *h;
 	int rlock;
 
-	if (kwds && PyDict_GET_SIZE(kwds)) {
-		PyErr_SetString(PyExc_TypeError, "LockOps() takes no keywords");
-		return -1;
+	if (nargs_bad("_sp_bind", nargs, 3) || not_bound() ||
+	    get_handle(args[0], &h))
+		return NULL;
+	rlock = PyObject_IsTrue(args[1]);
+	if (rlock < 0)
+		return NULL;
+	if (self->h) {
+		PyErr_SetString(PyExc_RuntimeError, "kipc: lock already bound");
+		return NULL;
 	}
-	if (!PyArg_ParseTuple(args, "OpOOO:LockOps", &handle, &rlock, &dl,
-			      &af, &rf) || not_bound() ||
-	    get_handle(handle, &self->h))
-		return -1;
+	self->h = h;
 	self->try_fn = rlock ? fn.rlock_try : fn.lock_try;
 	self->wait_fn = rlock ? fn.rlock_acquire : fn.lock_acquire;
 	self->release_fn = rlock ? fn.rlock_release : fn.lock_release;
-	Py_INCREF(dl);
-	Py_INCREF(af);
-	Py_INCREF(rf);
-	Py_XSETREF(self->deadline, dl);
-	Py_XSETREF(self->acquire_failed, af);
-	Py_XSETREF(self->release_failed, rf);
-	return 0;
+	Py_INCREF(args[2]);
+	Py_XSETREF(self->deadline, args[2]);
+	Py_RETURN_NONE;
 }
 
-static int lockops_traverse(PyObject *op, visitproc visit, void *arg)
+static int lockcore_unbound(LockCore *self)
 {
-	LockOps *self = (LockOps *)op;
-
-	Py_VISIT(Py_TYPE(op));
-	Py_VISIT(self->deadline);
-	Py_VISIT(self->acquire_failed);
-	Py_VISIT(self->release_failed);
-	return 0;
+	if (self->h)
+		return 0;
+	PyErr_SetString(PyExc_ValueError, "kipc: the lock has no handle");
+	return 1;
 }
 
-static int lockops_clear(PyObject *op)
+/* Try; then, unless that settled it, sleep with the GIL released. */
+static PyObject *lockcore_take(LockCore *self, __u64 dl)
 {
-	LockOps *self = (LockOps *)op;
+	int ret;
 
-	Py_CLEAR(self->deadline);
-	Py_CLEAR(self->acquire_failed);
-	Py_CLEAR(self->release_failed);
-	return 0;
-}
-
-static void lockops_dealloc(PyObject *op)
-{
-	PyTypeObject *tp = Py_TYPE(op);
-
-	PyObject_GC_UnTrack(op);
-	if (((LockOps *)op)->weakreflist)
-		PyObject_ClearWeakRefs(op);
-	lockops_clear(op);
-	tp->tp_free(op);
-	Py_DECREF(tp);
+	ret = self->try_fn(self->h);
+	if (ret == -EAGAIN && dl != KIPC_NOWAIT) {
+		for (;;) {
+			Py_BEGIN_ALLOW_THREADS
+			ret = self->wait_fn(self->h, dl);
+			Py_END_ALLOW_THREADS
+			if (ret != -EINTR)
+				break;
+			if (PyErr_CheckSignals())
+				return NULL;
+		}
+	}
+	if (ret == 0)
+		Py_RETURN_TRUE;
+	/* Not acquired in time: as _LockBase._acquire_failed says. */
+	if (ret == -EAGAIN || ret == -ETIMEDOUT || ret == -EBUSY)
+		Py_RETURN_FALSE;
+	return PyObject_CallMethod((PyObject *)self, "_c_acquire_failed", "i",
+				   ret);
 }
 
 /* acquire(block=True, timeout=None) */
-static PyObject *lockops_acquire(PyObject *op, PyObject *const *args,
-				 size_t nargsf, PyObject *kwnames)
+static PyObject *lockcore_acquire(PyObject *op, PyObject *const *args,
+				  size_t nargsf, PyObject *kwnames)
 {
-	LockOps *self = (LockOps *)op;
+	LockCore *self = (LockCore *)op;
 	Py_ssize_t nargs = PyVectorcall_NARGS(nargsf), i, nkw;
 	PyObject *block = Py_True, *timeout = Py_None, *r;
 	__u64 dl;
 	int ret;
 
+	if (lockcore_unbound(self))
+		return NULL;
 	nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
 	if (nargs > 2) {
 		PyErr_SetString(PyExc_TypeError,
@@ -449,89 +633,111 @@ static PyObject *lockops_acquire(PyObject *op, PyObject *const *args,
 			return NULL;
 		}
 	}
-	if (block == Py_True && timeout == Py_None) {
-		dl = KIPC_NO_DEADLINE;
-	} else {
-		r = PyObject_CallFunctionObjArgs(self->deadline, block,
-						 timeout, NULL);
-		if (!r)
-			return NULL;
-		ret = get_u64(r, &dl);
-		Py_DECREF(r);
-		if (ret)
-			return NULL;
-	}
-	ret = self->try_fn(self->h);
-	if (ret == -EAGAIN && dl != KIPC_NOWAIT) {
-		for (;;) {
-			Py_BEGIN_ALLOW_THREADS
-			ret = self->wait_fn(self->h, dl);
-			Py_END_ALLOW_THREADS
-			if (ret != -EINTR)
-				break;
-			if (PyErr_CheckSignals())
-				return NULL;
-		}
-	}
-	if (ret == 0)
-		Py_RETURN_TRUE;
-	r = PyLong_FromLong(ret);
+	if (block == Py_True && timeout == Py_None)
+		return lockcore_take(self, KIPC_NO_DEADLINE);
+	r = PyObject_CallFunctionObjArgs(self->deadline, block, timeout, NULL);
 	if (!r)
 		return NULL;
-	Py_SETREF(r, PyObject_CallOneArg(self->acquire_failed, r));
-	return r;
+	ret = get_u64(r, &dl);
+	Py_DECREF(r);
+	if (ret)
+		return NULL;
+	return lockcore_take(self, dl);
 }
 
-static PyObject *lockops_release(PyObject *op, PyObject *unused)
+static PyObject *lockcore_enter(PyObject *op, PyObject *unused)
 {
-	LockOps *self = (LockOps *)op;
-	PyObject *r;
+	LockCore *self = (LockCore *)op;
+
+	(void)unused;
+	if (lockcore_unbound(self))
+		return NULL;
+	return lockcore_take(self, KIPC_NO_DEADLINE);
+}
+
+static PyObject *lockcore_release(PyObject *op, PyObject *unused)
+{
+	LockCore *self = (LockCore *)op;
 	int ret;
 
 	(void)unused;
+	if (lockcore_unbound(self))
+		return NULL;
 	ret = self->release_fn(self->h);
 	if (ret == 0)
 		Py_RETURN_NONE;
-	r = PyLong_FromLong(ret);
-	if (!r)
-		return NULL;
-	Py_SETREF(r, PyObject_CallOneArg(self->release_failed, r));
-	return r;
+	return PyObject_CallMethod(op, "_c_release_failed", "i", ret);
 }
 
-static PyMethodDef lockops_methods[] = {
-	{ "acquire", (PyCFunction)(void (*)(void))lockops_acquire,
+/* __exit__(*exc_info): release; an exception in the block propagates. */
+static PyObject *lockcore_exit(PyObject *op, PyObject *const *args,
+			       Py_ssize_t nargs)
+{
+	PyObject *r;
+
+	(void)args;
+	(void)nargs;
+	r = lockcore_release(op, NULL);
+	if (!r)
+		return NULL;
+	Py_DECREF(r);
+	Py_RETURN_NONE;
+}
+
+static int lockcore_traverse(PyObject *op, visitproc visit, void *arg)
+{
+	Py_VISIT(Py_TYPE(op));
+	Py_VISIT(((LockCore *)op)->deadline);
+	return 0;
+}
+
+static int lockcore_clear(PyObject *op)
+{
+	Py_CLEAR(((LockCore *)op)->deadline);
+	return 0;
+}
+
+static void lockcore_dealloc(PyObject *op)
+{
+	PyTypeObject *tp = Py_TYPE(op);
+
+	PyObject_GC_UnTrack(op);
+	lockcore_clear(op);
+	tp->tp_free(op);
+	Py_DECREF(tp);
+}
+
+static PyMethodDef lockcore_methods[] = {
+	{ "acquire", (PyCFunction)(void (*)(void))lockcore_acquire,
 	  METH_FASTCALL | METH_KEYWORDS,
 	  PyDoc_STR("acquire(block=True, timeout=None) -> bool") },
-	{ "release", lockops_release, METH_NOARGS,
+	{ "release", lockcore_release, METH_NOARGS,
 	  PyDoc_STR("release() -> None") },
+	{ "__enter__", lockcore_enter, METH_NOARGS,
+	  PyDoc_STR("acquire() -> True") },
+	{ "__exit__", (PyCFunction)(void (*)(void))lockcore_exit,
+	  METH_FASTCALL, PyDoc_STR("release() -> None") },
+	{ "_sp_bind", (PyCFunction)(void (*)(void))lockcore_bind,
+	  METH_FASTCALL,
+	  PyDoc_STR("_sp_bind(handle, rlock, deadline): bind the handle") },
 	{ NULL, NULL, 0, NULL }
 };
 
-static PyMemberDef lockops_members[] = {
-	{ "__weaklistoffset__", T_PYSSIZET, offsetof(LockOps, weakreflist),
-	  READONLY, NULL },
-	{ NULL, 0, 0, 0, NULL }
-};
-
-static PyType_Slot lockops_slots[] = {
-	{ Py_tp_members, lockops_members },
-	{ Py_tp_doc, (void *)"LockOps(handle, rlock, deadline, acquire_failed, "
-		     "release_failed)" },
-	{ Py_tp_init, (void *)lockops_init },
+static PyType_Slot lockcore_slots[] = {
+	{ Py_tp_doc, (void *)"Base class of kipc.synchronize's Lock and RLock" },
 	{ Py_tp_new, (void *)PyType_GenericNew },
-	{ Py_tp_traverse, (void *)lockops_traverse },
-	{ Py_tp_clear, (void *)lockops_clear },
-	{ Py_tp_dealloc, (void *)lockops_dealloc },
-	{ Py_tp_methods, lockops_methods },
+	{ Py_tp_traverse, (void *)lockcore_traverse },
+	{ Py_tp_clear, (void *)lockcore_clear },
+	{ Py_tp_dealloc, (void *)lockcore_dealloc },
+	{ Py_tp_methods, lockcore_methods },
 	{ 0, NULL }
 };
 
-static PyType_Spec lockops_spec = {
-	.name = "kipc._speedups.LockOps",
-	.basicsize = sizeof(LockOps),
-	.flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-	.slots = lockops_slots,
+static PyType_Spec lockcore_spec = {
+	.name = "kipc._speedups.LockCore",
+	.basicsize = sizeof(LockCore),
+	.flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE,
+	.slots = lockcore_slots,
 };
 
 #define FAST(name, doc)							\
@@ -540,10 +746,6 @@ static PyType_Spec lockops_spec = {
 
 static PyMethodDef methods[] = {
 	FAST(bind, "bind(*addresses): the libipc functions named in NAMES."),
-	FAST(lock_acquire, "lock_acquire(handle, deadline_ns) -> int"),
-	FAST(lock_release, "lock_release(handle) -> int"),
-	FAST(rlock_acquire, "rlock_acquire(handle, deadline_ns) -> int"),
-	FAST(rlock_release, "rlock_release(handle) -> int"),
 	FAST(sem_acquire, "sem_acquire(handle, deadline_ns) -> int"),
 	FAST(sem_release, "sem_release(handle, n) -> int"),
 	FAST(event_set, "event_set(handle) -> int"),
@@ -551,6 +753,10 @@ static PyMethodDef methods[] = {
 	FAST(channel_put, "channel_put(handle, data, deadline_ns) -> int"),
 	FAST(channel_get, "channel_get(handle, slot_size, max_msg, "
 			  "deadline_ns) -> bytes or int"),
+	FAST(channel_put_many, "channel_put_many(handle, datas, deadline_ns) "
+			       "-> int"),
+	FAST(channel_get_many, "channel_get_many(handle, n, slot_size, "
+			       "max_msg, deadline_ns) -> list or int"),
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -574,10 +780,10 @@ static int exec_module(PyObject *m)
 		Py_DECREF(t);
 		return -1;
 	}
-	t = PyType_FromModuleAndSpec(m, &lockops_spec, NULL);
+	t = PyType_FromModuleAndSpec(m, &lockcore_spec, NULL);
 	if (!t)
 		return -1;
-	if (PyModule_AddObject(m, "LockOps", t)) {
+	if (PyModule_AddObject(m, "LockCore", t)) {
 		Py_DECREF(t);
 		return -1;
 	}

@@ -265,6 +265,8 @@ class Channel:
         """How many of *datas* were put (from the start), or -errno."""
         h = self._enter()
         try:
+            if _sp is not None:
+                return _sp.channel_put_many(self._hv, datas, dl)
             n = len(datas)
             iov = (_lib.iovec * n)()
             keep = [ctypes.c_char_p(d) for d in datas]
@@ -280,6 +282,10 @@ class Channel:
         n = min(n, self.capacity)   # never more in the ring at once
         h = self._enter()
         try:
+            if _sp is not None:
+                return _sp.channel_get_many(
+                    self._hv, n, self.slot_size,
+                    max(self.max_msg, self.slot_size), dl)
             size = self.slot_size
             buf = ctypes.create_string_buffer(size * n)
             base = ctypes.addressof(buf)
@@ -649,7 +655,7 @@ class Queue:
             raise error(datas, what="Queue.get_many")
         if self._gate is not None:
             self._gate.release(len(datas))
-        return [_loads(d) for d in datas]
+        return list(map(_loads, datas))
 
     def qsize(self) -> int:
         """Items in the queue (exact when no put or get is in progress)."""

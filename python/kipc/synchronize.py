@@ -30,7 +30,6 @@ import errno
 import os
 import threading
 import warnings
-import weakref
 from multiprocessing import context as _mpctx
 from multiprocessing import reduction, util
 from typing import Optional
@@ -174,7 +173,13 @@ def _owner_died(lock, release) -> None:
         raise
 
 
-class _LockBase(_SyncObject):
+# With kipc._speedups, Lock and RLock derive from its LockCore: acquire,
+# release, __enter__ and __exit__ are C methods of the type, so neither
+# lock.acquire() nor `with lock:` runs a Python frame when uncontended.
+_LockCore = _sp.LockCore if _sp is not None else object
+
+
+class _LockBase(_SyncObject, _LockCore):
     _kind = "lock"
 
     def __init__(self, *, ctx=None, name: Optional[str] = None,
@@ -186,33 +191,41 @@ class _LockBase(_SyncObject):
 
     if _sp is not None:
         def _set_handle(self, h: ctypes.c_void_p) -> None:
-            # acquire and release as C methods on the instance (no Python
-            # frame on the uncontended path). Their callbacks reach the
-            # lock through a weak reference (no reference cycle), and the
-            # handle lives as long as they do: the finalizer is keyed on
-            # the LockOps, which only the methods and this object hold.
-            self._h = h
-            self._hv = h.value
-            ref, cls = weakref.ref(self), type(self)
-            ops = _sp.LockOps(
-                self._hv, self._kind == "rlock", deadline,
-                lambda ret: cls._acquire_failed(ref(), ret),
-                lambda ret: cls._release_failed(ref(), ret))
-            self._close = util.Finalize(ops, _lib.kipc_sync_close, (h,))
-            self.acquire, self.release = ops.acquire, ops.release
+            super()._set_handle(h)
+            self._sp_bind(self._hv, self._kind == "rlock", deadline)
 
-    def acquire(self, block: bool = True, timeout: Optional[float] = None) -> bool:
-        if not block:
-            ret = self._fn("try_acquire")(self._h)
-        else:
-            dl = deadline(block, timeout)
-            if dl == NOWAIT:
+        # LockCore's calls on failure. _c_acquire_failed is one Python
+        # frame, as acquire() is on the ctypes path: OwnerDeadWarning's
+        # stacklevel points at the caller on both.
+        def _c_acquire_failed(self, ret: int) -> bool:
+            return self._acquire_failed(ret)
+
+        def _c_release_failed(self, ret: int) -> None:
+            self._release_failed(ret)
+    else:
+        def acquire(self, block: bool = True,
+                    timeout: Optional[float] = None) -> bool:
+            if not block:
                 ret = self._fn("try_acquire")(self._h)
             else:
-                ret = call(self._fn("acquire"), self._h, dl)
-        if ret == 0:
-            return True
-        return self._acquire_failed(ret)
+                dl = deadline(block, timeout)
+                if dl == NOWAIT:
+                    ret = self._fn("try_acquire")(self._h)
+                else:
+                    ret = call(self._fn("acquire"), self._h, dl)
+            if ret == 0:
+                return True
+            return self._acquire_failed(ret)
+
+        def release(self) -> None:
+            ret = self._fn("release")(self._h)
+            if ret:
+                self._release_failed(ret)
+
+        __enter__ = acquire
+
+        def __exit__(self, *args) -> None:
+            self.release()
 
     async def acquire_async(self, timeout: Optional[float] = None) -> bool:
         """Coroutine: acquire() for asyncio (the running loop waits for the
@@ -239,6 +252,7 @@ class _LockBase(_SyncObject):
         return await _aio.retry(op, self._fd, False, timeout)
 
     def _acquire_failed(self, ret: int) -> bool:
+        # LockCore answers the first three itself (False) without a call.
         if ret in (-errno.EAGAIN, -errno.ETIMEDOUT, -errno.EBUSY):
             return False
         if ret == -errno.EOWNERDEAD:
@@ -249,24 +263,6 @@ class _LockBase(_SyncObject):
             raise OverflowError("maximum recursion level exceeded")
         raise error(ret, what=f"{type(self).__name__}.acquire")
 
-    def release(self) -> None:
-        ret = self._fn("release")(self._h)
-        if ret:
-            self._release_failed(ret)
-
-    if _sp is not None:
-        def acquire(self, block: bool = True,  # noqa: F811
-                    timeout: Optional[float] = None) -> bool:
-            ret = self._sp_acquire(
-                self._hv, NO_DEADLINE if block and timeout is None
-                else deadline(block, timeout))
-            return True if ret == 0 else self._acquire_failed(ret)
-
-        def release(self) -> None:  # noqa: F811
-            ret = self._sp_release(self._hv)
-            if ret:
-                self._release_failed(ret)
-
     def _release_failed(self, ret: int) -> None:
         if ret == -errno.EPERM:
             self._release_error()
@@ -274,11 +270,6 @@ class _LockBase(_SyncObject):
 
     def _is_mine(self) -> bool:
         return self._fn("held")(self._h) == 1
-
-    __enter__ = acquire
-
-    def __exit__(self, *args) -> None:
-        self.release()
 
     def __repr__(self) -> str:
         return f"<kipc.{type(self).__name__}(fd={self._fd()})>"
@@ -289,8 +280,6 @@ class Lock(_LockBase):
     _kind = "lock"
     _create = _lib.kipc_lock_create
     _type = _lib.KIPC_TYPE_LOCK
-    if _sp is not None:
-        _sp_acquire, _sp_release = _sp.lock_acquire, _sp.lock_release
 
     def _release_error(self):
         raise ValueError("semaphore or lock released too many times")
@@ -301,8 +290,6 @@ class RLock(_LockBase):
     _kind = "rlock"
     _create = _lib.kipc_rlock_create
     _type = _lib.KIPC_TYPE_RLOCK
-    if _sp is not None:
-        _sp_acquire, _sp_release = _sp.rlock_acquire, _sp.rlock_release
 
     def _release_error(self):
         raise AssertionError("attempt to release recursive lock not owned "

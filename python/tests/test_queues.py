@@ -153,6 +153,84 @@ def test_gate_put_many_get_many():
     assert q.qsize() == 3
 
 
+def test_batches_keep_order_across_partial_puts_and_gets():
+    q = kipc.Queue(4)
+    objs = [{"i": i, "s": "x" * i} for i in range(7)]
+    with pytest.raises(queue.Full) as e:
+        q.put_many(iter(objs), block=False)     # any iterable
+    assert e.value.put == 4 and str(e.value) == "4 of 7 items put"
+    assert q.get_many(3, block=False) == objs[:3]
+    q.put_many(objs[4:6], timeout=5)
+    assert q.get_many(100, timeout=5) == [objs[3]] + objs[4:6]
+    with pytest.raises(queue.Empty):
+        q.get_many(1, timeout=0.05)
+    q.close()
+    with pytest.raises(ValueError):
+        q.put_many([1])
+    with pytest.raises(ValueError):
+        q.get_many(1)
+
+
+def test_batch_with_large_messages():
+    q = kipc.Queue(8, slot_size=512)
+    if q._ch.max_msg <= 512:
+        pytest.fail("the driver does not take large messages")
+    items = [b"a", b"L" * 5000, b"b", b"c", b"M" * 70000, b"d"]
+    q.put_many(items, timeout=30)
+    got = []
+    while len(got) < len(items):
+        got += q.get_many(8, timeout=30)
+    assert got == items and q.empty()
+
+
+def test_put_many_too_large_puts_nothing():
+    q = kipc.Queue(8, slot_size=512)
+    big = b"x" * (q._ch.max_msg + 1)
+    with pytest.raises(ValueError, match="largest message"):
+        q.put_many([1, big, 2])
+    assert q.empty()
+    jq = kipc.JoinableQueue(8, slot_size=512)
+    with pytest.raises(ValueError, match="largest message"):
+        jq.put_many([1, big])
+    assert jq._unfinished.get_value() == 0
+    jq.join()
+
+
+def test_joinable_put_many_counts_what_was_put():
+    q = kipc.JoinableQueue(4)
+    with pytest.raises(queue.Full) as e:
+        q.put_many(range(6), timeout=0.1)
+    assert e.value.put == 4
+    assert q._unfinished.get_value() == 4
+    assert q.get_many(10) == [0, 1, 2, 3]
+    for _ in range(4):
+        q.task_done()
+    q.join()
+    q.put_many(["a", "b"])
+    assert q._unfinished.get_value() == 2
+    assert q.get_many(2) == ["a", "b"]
+    q.task_done()
+    q.task_done()
+    q.join()
+
+
+def test_signal_handler_that_raises_ends_a_blocking_get_many():
+    q = kipc.Queue()
+
+    def handler(*a):
+        raise InterruptedError("alarm")
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(InterruptedError, match="alarm"):
+            q.get_many(4, timeout=30)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    q.put(1)
+    assert q.get_many(4) == [1]
+
+
 def test_close_and_join_thread():
     q = kipc.Queue()
     q.put(1)
