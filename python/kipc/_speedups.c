@@ -740,6 +740,409 @@ static PyType_Spec lockcore_spec = {
 	.slots = lockcore_slots,
 };
 
+/*
+ * ChannelCore: the C base class of kipc.queues.Channel when this module is
+ * in use. It owns the close/busy bookkeeping that the ctypes path keeps
+ * under a threading.Lock: busy counts the calls using the mapping, closing
+ * refuses new ones, and the last call out after close() releases the
+ * mapping (finalize). Every field is read and written with the GIL held and
+ * no Python code runs between a check and its update, so the GIL is the
+ * lock; it is released only while libipc sleeps, inside a busy window.
+ *
+ * put_obj() pickles in the caller as queues._dumps does: an object built
+ * only of exact bytes, str, int, float, bool, None, tuple, list and dict
+ * (PLAIN_DEPTH levels, PLAIN_ITEMS objects at most) goes to pickle.dumps,
+ * which gives ForkingPickler's bytes (the pickler saves these types
+ * itself, before it looks at a dispatch table, so no reducer can apply);
+ * anything else goes to the Python ForkingPickler path (dumps), reducers
+ * and all.
+ */
+typedef struct {
+	PyObject_HEAD
+	struct kipc_channel *ch;
+	__u64 slot;
+	__u64 max;		/* largest message (max_msg, at least slot) */
+	Py_ssize_t busy;	/* calls inside the mapping (GIL) */
+	int closing;		/* close() was called (GIL) */
+	PyObject *finalize;	/* releases the mapping; runs once */
+	PyObject *dumps;	/* ForkingPickler path: obj -> bytes */
+	PyObject *plain_dumps;	/* pickle.dumps */
+	PyObject *loads;	/* pickle.loads */
+} ChannelCore;
+
+/* How much of an object put_obj() walks before it lets dumps decide. */
+#define PLAIN_DEPTH	4
+#define PLAIN_ITEMS	256
+
+/* Whether @o is built only of types the pickler saves before any reducer. */
+static int plain(PyObject *o, int depth, Py_ssize_t *budget)
+{
+	PyTypeObject *t = Py_TYPE(o);
+	Py_ssize_t i, pos = 0;
+	PyObject *k, *v;
+
+	if (--*budget < 0)
+		return 0;
+	if (o == Py_None || t == &PyBool_Type || t == &PyLong_Type ||
+	    t == &PyFloat_Type || t == &PyBytes_Type || t == &PyUnicode_Type)
+		return 1;
+	if (!depth)
+		return 0;
+	if (t == &PyTuple_Type || t == &PyList_Type) {
+		/* A list's items are read with the GIL held: nothing runs. */
+		for (i = 0; i < PySequence_Fast_GET_SIZE(o); i++)
+			if (!plain(PySequence_Fast_GET_ITEM(o, i), depth - 1,
+				   budget))
+				return 0;
+		return 1;
+	}
+	if (t == &PyDict_Type) {
+		while (PyDict_Next(o, &pos, &k, &v))
+			if (!plain(k, depth - 1, budget) ||
+			    !plain(v, depth - 1, budget))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+static int chcore_unbound(ChannelCore *self)
+{
+	if (self->ch)
+		return 0;
+	PyErr_SetString(PyExc_ValueError, "kipc: the channel has no handle");
+	return 1;
+}
+
+/* A call begins: refused once close() was called. */
+static int chcore_enter(ChannelCore *self)
+{
+	if (chcore_unbound(self))
+		return -1;
+	if (self->closing) {
+		PyErr_SetString(PyExc_ValueError, "the queue is closed");
+		return -1;
+	}
+	self->busy++;
+	return 0;
+}
+
+/* A call ends; the last one out after close() releases the mapping. */
+static int chcore_leave(ChannelCore *self)
+{
+	PyObject *r;
+
+	if (--self->busy || !self->closing)
+		return 0;
+	r = PyObject_CallNoArgs(self->finalize);
+	Py_XDECREF(r);
+	return r ? 0 : -1;
+}
+
+/* _sp_bind(address, slot_size, max_msg, finalize, dumps, plain_dumps, loads) */
+static PyObject *chcore_bind(PyObject *op, PyObject *const *args,
+			     Py_ssize_t nargs)
+{
+	ChannelCore *self = (ChannelCore *)op;
+	struct kipc_channel *ch;
+	__u64 slot, max;
+	int i;
+
+	if (nargs_bad("_sp_bind", nargs, 7) || not_bound() ||
+	    get_channel(args[0], &ch) || get_u64(args[1], &slot) ||
+	    get_u64(args[2], &max) || bad_sizes("_sp_bind", slot, max))
+		return NULL;
+	for (i = 3; i < 7; i++) {
+		if (!PyCallable_Check(args[i])) {
+			PyErr_SetString(PyExc_TypeError,
+					"_sp_bind: not callable");
+			return NULL;
+		}
+	}
+	if (self->ch) {
+		PyErr_SetString(PyExc_RuntimeError,
+				"kipc: channel already bound");
+		return NULL;
+	}
+	self->ch = ch;
+	self->slot = slot;
+	self->max = max;
+	Py_INCREF(args[3]);
+	Py_XSETREF(self->finalize, args[3]);
+	Py_INCREF(args[4]);
+	Py_XSETREF(self->dumps, args[4]);
+	Py_INCREF(args[5]);
+	Py_XSETREF(self->plain_dumps, args[5]);
+	Py_INCREF(args[6]);
+	Py_XSETREF(self->loads, args[6]);
+	Py_RETURN_NONE;
+}
+
+/* One put of @data's bytes inside a busy window: libipc's result. */
+static PyObject *chcore_put_data(ChannelCore *self, PyObject *data, __u64 dl)
+{
+	Py_buffer view;
+	int ret;
+
+	if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE))
+		return NULL;
+	if (chcore_enter(self)) {
+		PyBuffer_Release(&view);
+		return NULL;
+	}
+	ret = fn.chan_put(self->ch, view.buf, view.len, KIPC_NOWAIT);
+	while (ret == -EAGAIN && dl != KIPC_NOWAIT) {
+		Py_BEGIN_ALLOW_THREADS
+		ret = fn.chan_put(self->ch, view.buf, view.len, dl);
+		Py_END_ALLOW_THREADS
+		if (ret != -EINTR)
+			break;
+		if (PyErr_CheckSignals()) {
+			ret = INT_MIN;
+			break;
+		}
+		ret = -EAGAIN;
+	}
+	PyBuffer_Release(&view);
+	if (chcore_leave(self) || ret == INT_MIN)
+		return NULL;
+	return PyLong_FromLong(ret);
+}
+
+/* put(data, deadline_ns) -> int */
+static PyObject *chcore_put(PyObject *op, PyObject *const *args,
+			    Py_ssize_t nargs)
+{
+	__u64 dl;
+
+	if (nargs_bad("put", nargs, 2) || get_u64(args[1], &dl))
+		return NULL;
+	return chcore_put_data((ChannelCore *)op, args[0], dl);
+}
+
+/*
+ * put_obj(obj, deadline_ns) -> int: pickle obj and put it; 0, a negative
+ * errno, or the pickle's length when it is larger than max_msg (nothing
+ * put). A pickling error is raised before anything is put.
+ */
+static PyObject *chcore_put_obj(PyObject *op, PyObject *const *args,
+				Py_ssize_t nargs)
+{
+	ChannelCore *self = (ChannelCore *)op;
+	Py_ssize_t budget = PLAIN_ITEMS;
+	PyObject *data, *r;
+	__u64 dl;
+
+	if (nargs_bad("put_obj", nargs, 2) || get_u64(args[1], &dl) ||
+	    chcore_unbound(self))
+		return NULL;
+	data = PyObject_CallOneArg(plain(args[0], PLAIN_DEPTH, &budget) ?
+				   self->plain_dumps : self->dumps, args[0]);
+	if (!data)
+		return NULL;
+	if (!PyBytes_Check(data)) {
+		PyErr_SetString(PyExc_TypeError, "kipc: dumps() gave no bytes");
+		Py_DECREF(data);
+		return NULL;
+	}
+	if ((__u64)PyBytes_GET_SIZE(data) > self->max) {
+		r = PyLong_FromSsize_t(PyBytes_GET_SIZE(data));
+		Py_DECREF(data);
+		return r;
+	}
+	r = chcore_put_data(self, data, dl);
+	Py_DECREF(data);
+	return r;
+}
+
+/* One message as bytes or a negative errno, inside a busy window. */
+static PyObject *chcore_get_data(ChannelCore *self, __u64 dl)
+{
+	PyObject *r;
+
+	if (chcore_enter(self))
+		return NULL;
+	r = channel_get_grow(self->ch, self->slot, self->max, dl);
+	if (chcore_leave(self))
+		Py_CLEAR(r);
+	return r;
+}
+
+/* get(deadline_ns) -> bytes or int */
+static PyObject *chcore_get(PyObject *op, PyObject *const *args,
+			    Py_ssize_t nargs)
+{
+	__u64 dl;
+
+	if (nargs_bad("get", nargs, 1) || get_u64(args[0], &dl))
+		return NULL;
+	return chcore_get_data((ChannelCore *)op, dl);
+}
+
+/* get_obj(deadline_ns) -> (True, the unpickled message) or (False, -errno) */
+static PyObject *chcore_get_obj(PyObject *op, PyObject *const *args,
+				Py_ssize_t nargs)
+{
+	ChannelCore *self = (ChannelCore *)op;
+	PyObject *data, *obj, *r;
+	__u64 dl;
+
+	if (nargs_bad("get_obj", nargs, 1) || get_u64(args[0], &dl))
+		return NULL;
+	data = chcore_get_data(self, dl);
+	if (!data)
+		return NULL;
+	if (!PyBytes_Check(data)) {
+		r = PyTuple_Pack(2, Py_False, data);
+		Py_DECREF(data);
+		return r;
+	}
+	obj = PyObject_CallOneArg(self->loads, data);
+	Py_DECREF(data);
+	if (!obj)
+		return NULL;
+	r = PyTuple_Pack(2, Py_True, obj);
+	Py_DECREF(obj);
+	return r;
+}
+
+/* _enter(): a call of the Python methods begins (ValueError if closed). */
+static PyObject *chcore_py_enter(PyObject *op, PyObject *unused)
+{
+	(void)unused;
+	if (chcore_enter((ChannelCore *)op))
+		return NULL;
+	Py_RETURN_NONE;
+}
+
+/* _leave(): after _enter(), always (try/finally). */
+static PyObject *chcore_py_leave(PyObject *op, PyObject *unused)
+{
+	ChannelCore *self = (ChannelCore *)op;
+
+	(void)unused;
+	if (self->busy <= 0) {
+		PyErr_SetString(PyExc_RuntimeError, "kipc: _leave() without "
+				"_enter()");
+		return NULL;
+	}
+	if (chcore_leave(self))
+		return NULL;
+	Py_RETURN_NONE;
+}
+
+/* close(): no new calls; the mapping goes when the last call ends. */
+static PyObject *chcore_close(PyObject *op, PyObject *unused)
+{
+	ChannelCore *self = (ChannelCore *)op;
+	PyObject *r;
+
+	(void)unused;
+	if (self->closing)
+		Py_RETURN_NONE;
+	self->closing = 1;
+	if (self->busy || !self->finalize)
+		Py_RETURN_NONE;
+	r = PyObject_CallNoArgs(self->finalize);
+	if (!r)
+		return NULL;
+	Py_DECREF(r);
+	Py_RETURN_NONE;
+}
+
+static PyObject *chcore_closed(PyObject *op, void *unused)
+{
+	(void)unused;
+	return PyBool_FromLong(((ChannelCore *)op)->closing);
+}
+
+static PyObject *chcore_busy(PyObject *op, void *unused)
+{
+	(void)unused;
+	return PyLong_FromSsize_t(((ChannelCore *)op)->busy);
+}
+
+static int chcore_traverse(PyObject *op, visitproc visit, void *arg)
+{
+	ChannelCore *self = (ChannelCore *)op;
+
+	Py_VISIT(Py_TYPE(op));
+	Py_VISIT(self->finalize);
+	Py_VISIT(self->dumps);
+	Py_VISIT(self->plain_dumps);
+	Py_VISIT(self->loads);
+	return 0;
+}
+
+static int chcore_clear(PyObject *op)
+{
+	ChannelCore *self = (ChannelCore *)op;
+
+	Py_CLEAR(self->finalize);
+	Py_CLEAR(self->dumps);
+	Py_CLEAR(self->plain_dumps);
+	Py_CLEAR(self->loads);
+	return 0;
+}
+
+static void chcore_dealloc(PyObject *op)
+{
+	PyTypeObject *tp = Py_TYPE(op);
+
+	PyObject_GC_UnTrack(op);
+	chcore_clear(op);
+	tp->tp_free(op);
+	Py_DECREF(tp);
+}
+
+#define CHFAST(name, doc)						\
+	{ #name, (PyCFunction)(void (*)(void))chcore_##name, METH_FASTCALL, \
+	  PyDoc_STR(doc) }
+
+static PyMethodDef chcore_methods[] = {
+	CHFAST(put, "put(data, deadline_ns) -> int"),
+	CHFAST(put_obj, "put_obj(obj, deadline_ns) -> 0, -errno, or the "
+			"pickle's length if larger than max_msg"),
+	CHFAST(get, "get(deadline_ns) -> bytes or int"),
+	CHFAST(get_obj, "get_obj(deadline_ns) -> (True, obj) or "
+			"(False, -errno)"),
+	{ "_enter", chcore_py_enter, METH_NOARGS,
+	  PyDoc_STR("_enter(): a call begins (ValueError once closed)") },
+	{ "_leave", chcore_py_leave, METH_NOARGS,
+	  PyDoc_STR("_leave(): the call that _enter() began ends") },
+	{ "close", chcore_close, METH_NOARGS,
+	  PyDoc_STR("close(): no new calls; released after the last") },
+	{ "_sp_bind", (PyCFunction)(void (*)(void))chcore_bind, METH_FASTCALL,
+	  PyDoc_STR("_sp_bind(address, slot_size, max_msg, finalize, dumps, "
+		     "plain_dumps, loads)") },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyGetSetDef chcore_getset[] = {
+	{ "closed", chcore_closed, NULL, PyDoc_STR("close() was called"),
+	  NULL },
+	{ "_busy", chcore_busy, NULL, PyDoc_STR("calls in progress"), NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static PyType_Slot chcore_slots[] = {
+	{ Py_tp_doc, (void *)"Base class of kipc.queues.Channel" },
+	{ Py_tp_new, (void *)PyType_GenericNew },
+	{ Py_tp_traverse, (void *)chcore_traverse },
+	{ Py_tp_clear, (void *)chcore_clear },
+	{ Py_tp_dealloc, (void *)chcore_dealloc },
+	{ Py_tp_methods, chcore_methods },
+	{ Py_tp_getset, chcore_getset },
+	{ 0, NULL }
+};
+
+static PyType_Spec chcore_spec = {
+	.name = "kipc._speedups.ChannelCore",
+	.basicsize = sizeof(ChannelCore),
+	.flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE,
+	.slots = chcore_slots,
+};
+
 #define FAST(name, doc)							\
 	{ #name, (PyCFunction)(void (*)(void))sp_##name, METH_FASTCALL,	\
 	  PyDoc_STR(doc) }
@@ -784,6 +1187,13 @@ static int exec_module(PyObject *m)
 	if (!t)
 		return -1;
 	if (PyModule_AddObject(m, "LockCore", t)) {
+		Py_DECREF(t);
+		return -1;
+	}
+	t = PyType_FromModuleAndSpec(m, &chcore_spec, NULL);
+	if (!t)
+		return -1;
+	if (PyModule_AddObject(m, "ChannelCore", t)) {
 		Py_DECREF(t);
 		return -1;
 	}

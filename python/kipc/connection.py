@@ -223,10 +223,9 @@ class Connection:
         if ch is None or not self._writable:   # the checks, off the fast path
             self._check_closed()
             self._check_writable()
-        data = _dumps(obj)
-        if len(data) > ch.max_msg:
-            self._check_size(len(data))
-        ret = ch.put(data, NO_DEADLINE)
+        ret = ch.put_obj(obj, NO_DEADLINE)
+        if ret > 0:
+            self._check_size(ret)
         if ret < 0:
             raise error(ret, what="send")   # EPIPE: BrokenPipeError
 

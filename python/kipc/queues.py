@@ -111,39 +111,23 @@ _GROW = 8       # buffer growth for a large message of unknown length
 _sp = _lib.speedups     # the C fast paths, or None (ctypes only)
 
 
-class Channel:
-    """An attached kipc channel (struct kipc_channel *) of this process.
+class _LockedCore:
+    """The close/busy bookkeeping of the ctypes path, under a
+    threading.Lock: _busy counts the calls using the mapping, _closing
+    refuses new ones, and the last call out after close() releases the
+    mapping. kipc._speedups.ChannelCore does the same in C with the GIL as
+    the lock, and put/get/put_obj/get_obj in the same C call."""
 
-    Thread-safe; close() while other threads are inside a call defers the
-    release of the mapping to the last of them."""
-
-    def __init__(self, capacity: int, slot_size: int, fd: int = -1,
-                 name: Optional[str] = None) -> None:
-        if fd == -1:
-            _lib.features()     # DeviceError when the module is not loaded
-            fd = _create(capacity, slot_size, name)
-        h = ctypes.c_void_p()
-        ret = _lib.kipc_channel_attach(fd, ctypes.byref(h))
-        if ret < 0:
-            os.close(fd)
-            check(ret)
-        self._h = h
-        self._hv = h.value      # the address, for kipc._speedups
-        self.capacity = capacity
-        self.slot_size = _lib.kipc_channel_slot_size(h)
-        self.max_msg = _lib.kipc_channel_max_msg(h)
+    def _core_init(self) -> None:
         self._mutex = threading.Lock()
         self._busy = 0
         self._closing = False
-        self._finalize = util.Finalize(self, _lib.kipc_channel_close, (h,))
 
-    # -- lifetime --------------------------------------------------------
-    def _enter(self) -> ctypes.c_void_p:
+    def _enter(self) -> None:
         with self._mutex:
             if self._closing:
                 raise ValueError("the queue is closed")
             self._busy += 1
-            return self._h
 
     def _leave(self) -> None:
         with self._mutex:
@@ -165,52 +149,28 @@ class Channel:
     def closed(self) -> bool:
         return self._closing
 
-    def fileno(self) -> int:
-        return _lib.kipc_channel_fd(self._h)
-
-    # -- pickling (spawn/forkserver: descriptor passing) -----------------
-    def __getstate__(self):
-        _mpctx.assert_spawning(self)
-        return self.capacity, self.slot_size, reduction.DupFd(self.fileno())
-
-    def __setstate__(self, state) -> None:
-        capacity, slot_size, dupfd = state
-        self.__init__(capacity, slot_size, dupfd.detach())
-
-    # -- operations ------------------------------------------------------
-    # put and get_obj are the hot paths: _enter/_leave inlined.
     def put(self, data: bytes, dl: int) -> int:
-        with self._mutex:
-            if self._closing:
-                raise ValueError("the queue is closed")
-            self._busy += 1
+        self._enter()
         try:
-            if _sp is not None:
-                return _sp.channel_put(self._hv, data, dl)
             ret = _put_fn(self._h, data, len(data), dl)
             if ret == -errno.EINTR:
                 ret = call(_put_fn, self._h, data, len(data), dl)
             return ret
         finally:
-            with self._mutex:
-                self._busy -= 1
-                last = self._closing and self._busy == 0
-            if last:
-                self._finalize()
+            self._leave()
+
+    def put_obj(self, obj: Any, dl: int) -> int:
+        """Pickle *obj* (errors raise here) and put it: 0, -errno, or the
+        pickle's length when it exceeds max_msg (nothing put)."""
+        data = _dumps(obj)
+        if len(data) > self.max_msg:
+            return len(data)
+        return self.put(data, dl)
 
     def get_obj(self, dl: int):
         """(True, the unpickled message) or (False, -errno)."""
-        with self._mutex:
-            if self._closing:
-                raise ValueError("the queue is closed")
-            self._busy += 1
+        self._enter()
         try:
-            if _sp is not None:
-                data = _sp.channel_get(self._hv, self.slot_size,
-                                       max(self.max_msg, self.slot_size), dl)
-                if isinstance(data, int):
-                    return False, data
-                return True, _loads(data)
             size = self.slot_size
             buf = _recv_buffer(size)
             n = _get_fn(self._h, buf, size, dl)
@@ -223,11 +183,7 @@ class Channel:
                 return True, obj
             _tl.buf = buf
         finally:
-            with self._mutex:
-                self._busy -= 1
-                last = self._closing and self._busy == 0
-            if last:
-                self._finalize()
+            self._leave()
         if n == -errno.EMSGSIZE and self.max_msg > self.slot_size:
             data = self.get(dl)     # a large message: see get()
             if not isinstance(data, int):
@@ -237,11 +193,9 @@ class Channel:
 
     def get(self, dl: int):
         """bytes, or a negative errno."""
-        h = self._enter()
+        self._enter()
         try:
-            if _sp is not None:
-                return _sp.channel_get(self._hv, self.slot_size,
-                                       max(self.max_msg, self.slot_size), dl)
+            h = self._h
             size = self.slot_size
             buf = _recv_buffer(size)
             n = call(_get_fn, h, buf, size, dl)
@@ -261,9 +215,52 @@ class Channel:
         finally:
             self._leave()
 
+
+class Channel(_sp.ChannelCore if _sp is not None else _LockedCore):
+    """An attached kipc channel (struct kipc_channel *) of this process.
+
+    Thread-safe; close() while other threads are inside a call defers the
+    release of the mapping to the last of them. put, put_obj, get, get_obj,
+    close, closed, _enter and _leave come from the base class."""
+
+    def __init__(self, capacity: int, slot_size: int, fd: int = -1,
+                 name: Optional[str] = None) -> None:
+        if fd == -1:
+            _lib.features()     # DeviceError when the module is not loaded
+            fd = _create(capacity, slot_size, name)
+        h = ctypes.c_void_p()
+        ret = _lib.kipc_channel_attach(fd, ctypes.byref(h))
+        if ret < 0:
+            os.close(fd)
+            check(ret)
+        self._h = h
+        self._hv = h.value      # the address, for kipc._speedups
+        self.capacity = capacity
+        self.slot_size = _lib.kipc_channel_slot_size(h)
+        self.max_msg = _lib.kipc_channel_max_msg(h)
+        self._finalize = util.Finalize(self, _lib.kipc_channel_close, (h,))
+        if _sp is not None:
+            self._sp_bind(self._hv, self.slot_size,
+                          max(self.max_msg, self.slot_size), self._finalize,
+                          _dumps, _pickle_dumps, _loads)
+        else:
+            self._core_init()
+
+    def fileno(self) -> int:
+        return _lib.kipc_channel_fd(self._h)
+
+    # -- pickling (spawn/forkserver: descriptor passing) -----------------
+    def __getstate__(self):
+        _mpctx.assert_spawning(self)
+        return self.capacity, self.slot_size, reduction.DupFd(self.fileno())
+
+    def __setstate__(self, state) -> None:
+        capacity, slot_size, dupfd = state
+        self.__init__(capacity, slot_size, dupfd.detach())
+
     def put_many(self, datas: List[bytes], dl: int) -> int:
         """How many of *datas* were put (from the start), or -errno."""
-        h = self._enter()
+        self._enter()
         try:
             if _sp is not None:
                 return _sp.channel_put_many(self._hv, datas, dl)
@@ -273,14 +270,14 @@ class Channel:
             for i, p in enumerate(keep):
                 iov[i].iov_base = ctypes.cast(p, ctypes.c_void_p)
                 iov[i].iov_len = len(datas[i])
-            return call(_lib.kipc_channel_put_many, h, iov, n, dl)
+            return call(_lib.kipc_channel_put_many, self._h, iov, n, dl)
         finally:
             self._leave()
 
     def get_many(self, n: int, dl: int):
         """A list of up to *n* bytes objects, or -errno."""
         n = min(n, self.capacity)   # never more in the ring at once
-        h = self._enter()
+        self._enter()
         try:
             if _sp is not None:
                 return _sp.channel_get_many(
@@ -293,7 +290,7 @@ class Channel:
             for i in range(n):
                 iov[i].iov_base = base + i * size
                 iov[i].iov_len = size
-            got = call(_lib.kipc_channel_get_many, h, iov, n, dl)
+            got = call(_lib.kipc_channel_get_many, self._h, iov, n, dl)
             if got == -errno.EMSGSIZE:
                 # The first message is a large one: take it alone.
                 one = self.get(dl)
@@ -306,10 +303,10 @@ class Channel:
             self._leave()
 
     def qsize(self) -> int:
-        h = self._enter()
+        self._enter()
         try:
             st = _lib.kipc_channel_stats()
-            check(_lib.kipc_channel_stats_fn(h, ctypes.byref(st)))
+            check(_lib.kipc_channel_stats_fn(self._h, ctypes.byref(st)))
             return int(st.queued)
         finally:
             self._leave()
@@ -508,15 +505,19 @@ class Queue:
             timeout: Optional[float] = None) -> None:
         if self._closed:
             self._check_closed()
-        data = _dumps(obj)
-        if len(data) > self._ch.max_msg:
-            self._too_large(len(data))
         if self._gate is None and block and timeout is None:
-            ret = self._ch.put(data, NO_DEADLINE)   # the common case
-            if ret < 0:
-                raise error(ret, what="Queue.put")
+            # The common case: pickled and put in one call.
+            ret = self._ch.put_obj(obj, NO_DEADLINE)
+            if ret:
+                self._put_failed(ret)
             return
-        self._put_data(data, block, timeout)
+        self._put_data(self._encode(obj), block, timeout)
+
+    def _put_failed(self, ret: int) -> None:
+        """put_obj()'s failure: the pickle's length, or -errno."""
+        if ret > 0:
+            self._too_large(ret)
+        raise error(ret, what="Queue.put")
 
     def _put_data(self, data: bytes, block, timeout) -> None:
         dl = deadline(block, timeout)
@@ -873,11 +874,25 @@ class SimpleQueue:
     def unlink(self) -> None:
         self._q.unlink()
 
+    # put and get: Queue's common case without its frame.
     def put(self, obj: Any) -> None:
-        self._q.put(obj)
+        q = self._q
+        if q._closed or q._gate is not None:
+            return q.put(obj)
+        ret = self._ch.put_obj(obj, NO_DEADLINE)
+        if ret:
+            q._put_failed(ret)
 
     def get(self) -> Any:
-        return self._q.get()
+        q = self._q
+        if q._closed or q._gate is not None:
+            return q.get()
+        ok, obj = self._ch.get_obj(NO_DEADLINE)
+        if not ok:
+            if obj in _TIMEOUT:
+                raise Empty
+            raise error(obj, what="Queue.get")
+        return obj
 
     def put_many(self, items: Iterable[Any]) -> None:
         self._q.put_many(items)
