@@ -925,19 +925,15 @@ static PyObject *chcore_put(PyObject *op, PyObject *const *args,
  * errno, or the pickle's length when it is larger than max_msg (nothing
  * put). A pickling error is raised before anything is put.
  */
-static PyObject *chcore_put_obj(PyObject *op, PyObject *const *args,
-				Py_ssize_t nargs)
+static PyObject *put_obj(ChannelCore *self, PyObject *obj, __u64 dl)
 {
-	ChannelCore *self = (ChannelCore *)op;
 	Py_ssize_t budget = PLAIN_ITEMS;
 	PyObject *data, *r;
-	__u64 dl;
 
-	if (nargs_bad("put_obj", nargs, 2) || get_u64(args[1], &dl) ||
-	    chcore_unbound(self))
+	if (chcore_unbound(self))
 		return NULL;
-	data = PyObject_CallOneArg(plain(args[0], PLAIN_DEPTH, &budget) ?
-				   self->plain_dumps : self->dumps, args[0]);
+	data = PyObject_CallOneArg(plain(obj, PLAIN_DEPTH, &budget) ?
+				   self->plain_dumps : self->dumps, obj);
 	if (!data)
 		return NULL;
 	if (!PyBytes_Check(data)) {
@@ -953,6 +949,16 @@ static PyObject *chcore_put_obj(PyObject *op, PyObject *const *args,
 	r = chcore_put_data(self, data, dl);
 	Py_DECREF(data);
 	return r;
+}
+
+static PyObject *chcore_put_obj(PyObject *op, PyObject *const *args,
+				Py_ssize_t nargs)
+{
+	__u64 dl;
+
+	if (nargs_bad("put_obj", nargs, 2) || get_u64(args[1], &dl))
+		return NULL;
+	return put_obj((ChannelCore *)op, args[0], dl);
 }
 
 /* One message as bytes or a negative errno, inside a busy window. */
@@ -979,6 +985,15 @@ static PyObject *chcore_get(PyObject *op, PyObject *const *args,
 	return chcore_get_data((ChannelCore *)op, dl);
 }
 
+/* The object in @data (a reference this takes). */
+static PyObject *chcore_loads(ChannelCore *self, PyObject *data)
+{
+	PyObject *obj = PyObject_CallOneArg(self->loads, data);
+
+	Py_DECREF(data);
+	return obj;
+}
+
 /* get_obj(deadline_ns) -> (True, the unpickled message) or (False, -errno) */
 static PyObject *chcore_get_obj(PyObject *op, PyObject *const *args,
 				Py_ssize_t nargs)
@@ -997,8 +1012,7 @@ static PyObject *chcore_get_obj(PyObject *op, PyObject *const *args,
 		Py_DECREF(data);
 		return r;
 	}
-	obj = PyObject_CallOneArg(self->loads, data);
-	Py_DECREF(data);
+	obj = chcore_loads(self, data);
 	if (!obj)
 		return NULL;
 	r = PyTuple_Pack(2, Py_True, obj);
@@ -1143,6 +1157,162 @@ static PyType_Spec chcore_spec = {
 	.slots = chcore_slots,
 };
 
+/*
+ * QueueCore: the C base class of kipc.queues.Queue and SimpleQueue when this
+ * module is in use. put(obj) and get() with the default arguments go
+ * straight to the ChannelCore that _sp_fast() set -- one C call, no Python
+ * frame. Any other call, or no such channel (the queue is closed or has a
+ * maxsize gate: Python keeps it up to date), goes to the Python methods
+ * _put and _get with the same arguments; failures to _put_failed and
+ * _get_failed, which raise as the Python path does.
+ */
+static PyTypeObject *chcore_type;
+
+typedef struct {
+	PyObject_HEAD
+	ChannelCore *ch;	/* NULL: every call takes the Python path */
+} QueueCore;
+
+/* _sp_fast(channel or None) */
+static PyObject *qcore_fast(PyObject *op, PyObject *arg)
+{
+	QueueCore *self = (QueueCore *)op;
+
+	if (arg != Py_None && !PyObject_TypeCheck(arg, chcore_type)) {
+		PyErr_SetString(PyExc_TypeError,
+				"_sp_fast: not a ChannelCore or None");
+		return NULL;
+	}
+	Py_XSETREF(self->ch, arg == Py_None ? NULL :
+		   (ChannelCore *)Py_NewRef(arg));
+	Py_RETURN_NONE;
+}
+
+/* The Python method @name with these arguments. */
+static PyObject *qcore_slow(PyObject *op, const char *name,
+			    PyObject *const *args, size_t nargsf,
+			    PyObject *kwnames)
+{
+	PyObject *m = PyObject_GetAttrString(op, name), *r;
+
+	if (!m)
+		return NULL;
+	r = PyObject_Vectorcall(m, args, nargsf, kwnames);
+	Py_DECREF(m);
+	return r;
+}
+
+/* Whether the arguments after the first @skip are block=True, timeout=None. */
+static int qcore_defaults(PyObject *const *args, Py_ssize_t nargs,
+			  PyObject *kwnames, Py_ssize_t skip)
+{
+	if (kwnames || nargs > skip + 2)
+		return 0;
+	if (nargs > skip && args[skip] != Py_True)
+		return 0;
+	return nargs <= skip + 1 || args[skip + 1] == Py_None;
+}
+
+/* put(obj, block=True, timeout=None) */
+static PyObject *qcore_put(PyObject *op, PyObject *const *args,
+			   size_t nargsf, PyObject *kwnames)
+{
+	QueueCore *self = (QueueCore *)op;
+	Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+	ChannelCore *ch = self->ch;
+	PyObject *r;
+
+	if (!ch || nargs < 1 || !qcore_defaults(args, nargs, kwnames, 1))
+		return qcore_slow(op, "_put", args, nargsf, kwnames);
+	/* Ours for the call: another thread may _sp_fast(None) meanwhile. */
+	Py_INCREF(ch);
+	r = put_obj(ch, args[0], KIPC_NO_DEADLINE);
+	Py_DECREF(ch);
+	if (!r)
+		return NULL;
+	if (PyLong_AsSsize_t(r) == 0) {	/* put_obj() gives an int */
+		Py_DECREF(r);
+		Py_RETURN_NONE;
+	}
+	Py_SETREF(r, PyObject_CallMethod(op, "_put_failed", "O", r));
+	return r;
+}
+
+/* get(block=True, timeout=None) */
+static PyObject *qcore_get(PyObject *op, PyObject *const *args,
+			   size_t nargsf, PyObject *kwnames)
+{
+	QueueCore *self = (QueueCore *)op;
+	Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+	ChannelCore *ch = self->ch;
+	PyObject *data;
+
+	if (!ch || !qcore_defaults(args, nargs, kwnames, 0))
+		return qcore_slow(op, "_get", args, nargsf, kwnames);
+	Py_INCREF(ch);
+	data = chcore_get_data(ch, KIPC_NO_DEADLINE);
+	if (data && PyBytes_Check(data))
+		data = chcore_loads(ch, data);
+	else if (data)
+		Py_SETREF(data, PyObject_CallMethod(op, "_get_failed", "O",
+						    data));
+	Py_DECREF(ch);
+	return data;
+}
+
+static int qcore_traverse(PyObject *op, visitproc visit, void *arg)
+{
+	Py_VISIT(Py_TYPE(op));
+	Py_VISIT(((QueueCore *)op)->ch);
+	return 0;
+}
+
+static int qcore_clear(PyObject *op)
+{
+	Py_CLEAR(((QueueCore *)op)->ch);
+	return 0;
+}
+
+static void qcore_dealloc(PyObject *op)
+{
+	PyTypeObject *tp = Py_TYPE(op);
+
+	PyObject_GC_UnTrack(op);
+	qcore_clear(op);
+	tp->tp_free(op);
+	Py_DECREF(tp);
+}
+
+static PyMethodDef qcore_methods[] = {
+	{ "put", (PyCFunction)(void (*)(void))qcore_put,
+	  METH_FASTCALL | METH_KEYWORDS,
+	  PyDoc_STR("put(obj, block=True, timeout=None)") },
+	{ "get", (PyCFunction)(void (*)(void))qcore_get,
+	  METH_FASTCALL | METH_KEYWORDS,
+	  PyDoc_STR("get(block=True, timeout=None) -> obj") },
+	{ "_sp_fast", qcore_fast, METH_O,
+	  PyDoc_STR("_sp_fast(channel or None): the channel of the fast "
+		    "path") },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyType_Slot qcore_slots[] = {
+	{ Py_tp_doc, (void *)"Base class of kipc.queues.Queue and SimpleQueue" },
+	{ Py_tp_new, (void *)PyType_GenericNew },
+	{ Py_tp_traverse, (void *)qcore_traverse },
+	{ Py_tp_clear, (void *)qcore_clear },
+	{ Py_tp_dealloc, (void *)qcore_dealloc },
+	{ Py_tp_methods, qcore_methods },
+	{ 0, NULL }
+};
+
+static PyType_Spec qcore_spec = {
+	.name = "kipc._speedups.QueueCore",
+	.basicsize = sizeof(QueueCore),
+	.flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_BASETYPE,
+	.slots = qcore_slots,
+};
+
 #define FAST(name, doc)							\
 	{ #name, (PyCFunction)(void (*)(void))sp_##name, METH_FASTCALL,	\
 	  PyDoc_STR(doc) }
@@ -1193,7 +1363,17 @@ static int exec_module(PyObject *m)
 	t = PyType_FromModuleAndSpec(m, &chcore_spec, NULL);
 	if (!t)
 		return -1;
-	if (PyModule_AddObject(m, "ChannelCore", t)) {
+	chcore_type = (PyTypeObject *)t;	/* the module keeps it */
+	if (PyModule_AddObject(m, "ChannelCore", Py_NewRef(t))) {
+		Py_DECREF(t);
+		Py_DECREF(t);
+		return -1;
+	}
+	Py_DECREF(t);
+	t = PyType_FromModuleAndSpec(m, &qcore_spec, NULL);
+	if (!t)
+		return -1;
+	if (PyModule_AddObject(m, "QueueCore", t)) {
 		Py_DECREF(t);
 		return -1;
 	}

@@ -362,7 +362,14 @@ def _geometry(maxsize: int, capacity: Optional[int], slot_size: int):
     return capacity, gate
 
 
-class Queue:
+# With the extension, Queue and SimpleQueue derive from its QueueCore: put(obj)
+# and get() with the default arguments are C methods that go straight to the
+# channel set by _sp_fast() (kept None while closed or gated), and any other
+# call goes to _put/_get. Without it, _put/_get are put/get.
+_QueueBase = _sp.QueueCore if _sp is not None else object
+
+
+class Queue(_QueueBase):
     """multiprocessing.Queue on a kipc channel.
 
     Queue(maxsize=0, *, ctx=None, capacity=None, slot_size=4096,
@@ -408,6 +415,7 @@ class Queue:
                 for n in made:
                     unlink(n)
             raise
+        self._set_fast()
 
     def _create_parts(self, name: Optional[str], track: bool,
                       made: List[Optional[str]]) -> None:
@@ -435,9 +443,15 @@ class Queue:
             self._gate = None
             self._maxsize = self._ch.capacity
         self._open_parts(name)
+        self._set_fast()
 
     def _open_parts(self, name: str) -> None:
         pass
+
+    def _set_fast(self) -> None:
+        if _sp is not None:
+            self._sp_fast(None if self._closed or self._gate is not None
+                          else self._ch)
 
     @property
     def name(self) -> Optional[str]:
@@ -476,6 +490,7 @@ class Queue:
             self._open(state)
         else:
             self._maxsize, self._ch, self._gate, self._name = state
+            self._set_fast()
 
     def __repr__(self) -> str:
         return (f"<kipc.{type(self).__name__} capacity={self._ch.capacity} "
@@ -501,8 +516,8 @@ class Queue:
             f"kipc queue: the pickled object is {n} bytes, more than this "
             f"queue's largest message, {self._ch.max_msg} bytes ({why})")
 
-    def put(self, obj: Any, block: bool = True,
-            timeout: Optional[float] = None) -> None:
+    def _put(self, obj: Any, block: bool = True,
+             timeout: Optional[float] = None) -> None:
         if self._closed:
             self._check_closed()
         if self._gate is None and block and timeout is None:
@@ -534,18 +549,25 @@ class Queue:
     def put_nowait(self, obj: Any) -> None:
         return self.put(obj, False)
 
-    def get(self, block: bool = True, timeout: Optional[float] = None) -> Any:
+    def _get(self, block: bool = True,
+             timeout: Optional[float] = None) -> Any:
         if self._closed:
             self._check_closed()
         ok, obj = self._ch.get_obj(NO_DEADLINE if block and timeout is None
                                    else deadline(block, timeout))
         if not ok:
-            if obj in _TIMEOUT:
-                raise Empty
-            raise error(obj, what="Queue.get")
+            self._get_failed(obj)
         if self._gate is not None:
             self._gate.release()
         return obj
+
+    def _get_failed(self, ret: int) -> None:
+        if ret in _TIMEOUT:
+            raise Empty
+        raise error(ret, what="Queue.get")
+
+    if _sp is None:
+        put, get = _put, _get
 
     def get_nowait(self) -> Any:
         return self.get(False)
@@ -673,6 +695,7 @@ class Queue:
         is released (the channel lives on in the other processes)."""
         if not self._closed:
             self._closed = True
+            self._set_fast()
             self._ch.close()
 
     def join_thread(self) -> None:
@@ -835,7 +858,7 @@ class _Writer:
         pass
 
 
-class SimpleQueue:
+class SimpleQueue(_QueueBase):
     """multiprocessing.SimpleQueue on a kipc channel: put(obj), get(),
     empty(), close(); plus get_many/put_many and, for multiprocessing.Pool
     and concurrent.futures.ProcessPoolExecutor, ``_reader``, ``_writer``
@@ -857,6 +880,13 @@ class SimpleQueue:
         # workers from reading; kipc's get needs no lock, so a process-local
         # one does.
         self._rlock = threading.Lock()
+        self._set_fast()
+
+    def _set_fast(self) -> None:
+        if _sp is not None:
+            q = self._q
+            self._sp_fast(None if q._closed or q._gate is not None
+                          else q._ch)
 
     def __getstate__(self):
         if self._q._name is None:
@@ -875,24 +905,31 @@ class SimpleQueue:
         self._q.unlink()
 
     # put and get: Queue's common case without its frame.
-    def put(self, obj: Any) -> None:
+    def _put(self, obj: Any) -> None:
         q = self._q
         if q._closed or q._gate is not None:
-            return q.put(obj)
+            return q._put(obj)
         ret = self._ch.put_obj(obj, NO_DEADLINE)
         if ret:
             q._put_failed(ret)
 
-    def get(self) -> Any:
+    def _get(self) -> Any:
         q = self._q
         if q._closed or q._gate is not None:
-            return q.get()
+            return q._get()
         ok, obj = self._ch.get_obj(NO_DEADLINE)
         if not ok:
-            if obj in _TIMEOUT:
-                raise Empty
-            raise error(obj, what="Queue.get")
+            q._get_failed(obj)
         return obj
+
+    def _put_failed(self, ret: int) -> None:
+        self._q._put_failed(ret)
+
+    def _get_failed(self, ret: int) -> None:
+        self._q._get_failed(ret)
+
+    if _sp is None:
+        put, get = _put, _get
 
     def put_many(self, items: Iterable[Any]) -> None:
         self._q.put_many(items)
@@ -917,6 +954,7 @@ class SimpleQueue:
 
     def close(self) -> None:
         self._q.close()
+        self._set_fast()
 
     def __repr__(self) -> str:
         return f"<kipc.SimpleQueue capacity={self._ch.capacity}>"
