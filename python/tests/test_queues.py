@@ -3,6 +3,7 @@
 documented behaviour, for each start method."""
 
 import concurrent.futures
+import errno
 import os
 import pickle
 import queue
@@ -11,6 +12,7 @@ import threading
 import time
 
 import pytest
+from multiprocessing.reduction import ForkingPickler
 
 import children
 import kipc
@@ -448,3 +450,168 @@ def test_put_keeps_no_reference_to_the_object():
     del obj
     assert ref() is None
     assert isinstance(q.get(), list)
+
+
+# --- the single put()/get() path: pickling and the close/busy guarantee ---
+
+# Objects the fast path pickles with pickle.dumps (nested exact builtins),
+# and some just beyond its limits (deeper, longer) that take the
+# ForkingPickler path: either way the bytes must be ForkingPickler's.
+PLAIN = [b"x" * 256, b"", "text", "\u00e9t\u00e9", 0, -1, 2 ** 70, 1.5,
+         True, False, None, (), (1, "a", b"b"), [1, [2, [3]]],
+         {"a": 1, "b": [1, 2, 3], "c": "x" * 200}, (1,) * 20, [0] * 1000,
+         {1: {2: {3: {4: {5: 6}}}}}, [{"k": (None, 2.0)}] * 3]
+
+
+def test_put_pickles_as_forking_pickler():
+    q = kipc.Queue()
+    shared = [1, 2]
+    for obj in PLAIN + [[shared, shared], {"a": shared, "b": shared}]:
+        q.put(obj)
+        assert q._ch.get(kq.NOWAIT) == ForkingPickler.dumps(obj), obj
+    q.close()
+
+
+class _Tagged(int):
+    """An int subclass with a ForkingPickler reducer (registered below,
+    after the queues are made)."""
+
+
+class _Untagged(int):
+    pass
+
+
+def _reduce_tagged(obj):
+    return str, ("reduced %d" % int(obj),)
+
+
+def test_reducers_apply_wherever_the_object_is():
+    q, sq = kipc.Queue(), kipc.SimpleQueue()
+    r, w = kipc.Pipe(duplex=False)
+    q.put(_Tagged(1))               # a per-thread pickler exists already
+    assert type(q.get()) is _Tagged
+    ForkingPickler.register(_Tagged, _reduce_tagged)
+    cases = [(_Tagged(5), "reduced 5"), ((1, _Tagged(2)), (1, "reduced 2")),
+             ([{"k": _Tagged(3)}], [{"k": "reduced 3"}]),
+             ({_Tagged(4): 0}, {"reduced 4": 0})]
+    for obj, want in cases:
+        q.put(obj)
+        assert q.get() == want
+        sq.put(obj)
+        assert sq.get() == want
+        w.send(obj)
+        assert r.recv() == want
+    # a subclass without a reducer is pickled as itself
+    q.put([_Untagged(7)])
+    got = q.get()
+    assert type(got[0]) is _Untagged and got == [7]
+    for x in (q, sq, r, w):
+        x.close()
+
+
+def test_multiprocessing_reducers_still_apply():
+    """A socket only pickles through ForkingPickler's reducer (DupFd)."""
+    import socket
+    q, sq = kipc.Queue(), kipc.SimpleQueue()
+    a, b = socket.socketpair()
+    try:
+        q.put({"sock": a})
+        sq.put([b])
+        a2 = q.get()["sock"]
+        b2 = sq.get()[0]
+        with a2, b2:
+            a2.sendall(b"ping")
+            assert b2.recv(4) == b"ping"
+    finally:
+        a.close()
+        b.close()
+        q.close()
+        sq.close()
+
+
+def _wait_busy(ch, n):
+    end = time.monotonic() + 30
+    while ch._busy != n:
+        assert time.monotonic() < end, "the other thread never got in"
+        time.sleep(0.01)
+
+
+def test_close_while_another_thread_waits_in_get():
+    """close() refuses new calls at once but leaves the mapping to the
+    thread still inside get(); the last call out releases it."""
+    q = kipc.Queue()
+    ch = q._ch
+    other = kq.Channel(ch.capacity, ch.slot_size, os.dup(ch.fileno()))
+    out = []
+    t = threading.Thread(target=lambda: out.append(q.get(timeout=60)))
+    t.start()
+    _wait_busy(ch, 1)
+    q.close()
+    assert ch.closed and ch._busy == 1
+    assert ch._finalize.still_active()      # still mapped: t uses it
+    for call in (lambda: ch.put(b"x", kq.NOWAIT),
+                 lambda: ch.put_obj(1, kq.NOWAIT),
+                 lambda: ch.get(kq.NOWAIT),
+                 lambda: ch.get_obj(kq.NOWAIT),
+                 lambda: q.put(1), lambda: q.get()):
+        with pytest.raises(ValueError):
+            call()
+    assert other.put_obj("wake", kq.NOWAIT) == 0
+    t.join(60)
+    assert out == ["wake"]
+    assert ch._busy == 0 and not ch._finalize.still_active()
+    other.close()
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_interrupted_get_leaves_no_call_in_progress():
+    q = kipc.Queue()
+
+    def handler(*args):
+        raise _Interrupted
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        with pytest.raises(_Interrupted):
+            q.get()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert q._ch._busy == 0
+    q.close()
+    assert not q._ch._finalize.still_active()   # released at once
+
+
+def test_close_races_puts_and_gets():
+    """Threads putting and getting while another closes: each call
+    completes or raises ValueError, and the mapping is released once, after
+    the last call."""
+    q = kipc.Queue(capacity=64)
+    ch = q._ch
+    errors = []
+    stop = threading.Event()
+
+    def worker(i):
+        try:
+            while True:
+                ret = ch.put_obj(("w", i), kq.NOWAIT)
+                assert ret in (0, -errno.EAGAIN)
+                ok, obj = ch.get_obj(kq.NOWAIT)
+                assert (ok and obj[0] == "w") or obj == -errno.EAGAIN
+                stop.set()
+        except ValueError:
+            return
+        except BaseException as e:
+            errors.append(e)
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in ts:
+        t.start()
+    assert stop.wait(60)
+    q.close()
+    for t in ts:
+        t.join(60)
+    assert errors == [] and not any(t.is_alive() for t in ts)
+    assert ch._busy == 0 and not ch._finalize.still_active()

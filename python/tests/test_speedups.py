@@ -5,6 +5,7 @@ once with KIPC_NO_SPEEDUPS=1 to test both."""
 
 import glob
 import os
+import queue
 import subprocess
 import sys
 import sysconfig
@@ -189,6 +190,87 @@ def test_lock_fast_path_runs_no_python_frame():
     assert arr[:] == [0, 2, 2, 3] and val.value == 8
     mine = [f for f in frames if f[0] in ("synchronize.py", "_util.py")]
     assert (mine == []) != DISABLED, frames
+
+
+class _Obj:
+    pass
+
+
+def test_queue_fast_path():
+    """With the extension, Queue and SimpleQueue put(obj) and get() run no
+    Python frame (QueueCore, then ChannelCore: pickling of plain objects,
+    the closed/busy bookkeeping and libipc in one C call), Connection send
+    and recv one each; the Python methods and the locked bookkeeping on the
+    ctypes path."""
+    if DISABLED:
+        assert queues.Channel.__bases__ == (queues._LockedCore,)
+        assert kipc.Queue.put is kipc.Queue._put
+        assert kipc.SimpleQueue.get is kipc.SimpleQueue._get
+    else:
+        core = _lib.speedups.ChannelCore
+        assert queues.Channel.__bases__ == (core,)
+        for m in ("put", "put_obj", "get", "get_obj", "close", "_enter",
+                  "_leave"):
+            assert getattr(queues.Channel, m) is core.__dict__[m], m
+        qcore = _lib.speedups.QueueCore
+        for cls in (kipc.Queue, kipc.SimpleQueue, kipc.JoinableQueue):
+            assert qcore in cls.__mro__
+            assert cls.get is qcore.__dict__["get"]
+        for cls in (kipc.Queue, kipc.SimpleQueue):
+            assert cls.put is qcore.__dict__["put"]
+    q, sq = kipc.Queue(), kipc.SimpleQueue()
+    r, w = kipc.Pipe(duplex=False)
+    for obj in (b"x" * 256, {"a": [1, 2.5], "b": ("c", None)}):
+        def fn():
+            q.put(obj)
+            assert q.get() == obj
+            sq.put(obj)
+            assert sq.get() == obj
+            w.send(obj)
+            assert r.recv() == obj
+        frames = [f for f in python_frames(fn) if f[1] != "fn"]
+        if DISABLED:
+            assert ("queues.py", "_enter") in frames, frames
+        else:
+            assert frames == [("connection.py", "send"),
+                              ("connection.py", "recv")], frames
+    # the other forms of the calls: the Python methods, same results
+    q.put(1, True)
+    q.put(2, True, None)
+    q.put(3, block=True)
+    q.put(4, False)
+    q.put(5, timeout=5)
+    assert [q.get(True), q.get(True, None), q.get(block=True),
+            q.get(False), q.get(timeout=5)] == [1, 2, 3, 4, 5]
+    with pytest.raises(queue.Empty):
+        q.get(timeout=0)
+    with pytest.raises(TypeError):
+        sq.get(False)
+    gated = kipc.Queue(3)               # maxsize gate: the Python methods
+    frames = python_frames(lambda: (gated.put(6), gated.get()))
+    assert ("queues.py", "_put_data") in frames, frames
+    gated.close()
+    with pytest.raises(ValueError, match="is closed"):
+        gated.put(7)
+    # anything else: the per-thread ForkingPickler
+    frames = python_frames(lambda: q.put(_Obj()))
+    assert ("queues.py", "_dumps") in frames, frames
+    assert type(q.get()) is _Obj
+    if not DISABLED:
+        ch = q._ch
+        with pytest.raises(RuntimeError):
+            ch._leave()                 # no call in progress
+        with pytest.raises(RuntimeError):
+            ch._sp_bind(ch._hv, 64, 64, len, len, len, len)
+        with pytest.raises(TypeError):
+            ch.put("text", _lib.KIPC_NOWAIT)
+    for x in (q, sq, r, w):
+        x.close()
+    for x in (q, sq):
+        with pytest.raises(ValueError, match="is closed"):
+            x.put(1)
+        with pytest.raises(ValueError, match="is closed"):
+            x.get()
 
 
 def test_lock_errors_as_on_ctypes_path():
