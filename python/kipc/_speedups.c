@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * kipc._speedups: the hot paths of kipc.synchronize and of the queues'
- * channels (single and batched) without ctypes.
+ * channels (single and batched) without ctypes; the C bases ChannelCore
+ * (kipc.queues.Channel) and QueueCore (Queue, SimpleQueue).
  *
  * This module does not link libipc. kipc._lib loads libipc once, with
  * ctypes, and hands bind() the addresses of the functions below; every call
@@ -218,38 +219,6 @@ static int get_channel(PyObject *arg, struct kipc_channel **out)
 	return -1;
 }
 
-/* channel_put(handle, data, deadline_ns) -> int */
-static PyObject *sp_channel_put(PyObject *self, PyObject *const *args,
-				Py_ssize_t nargs)
-{
-	struct kipc_channel *ch;
-	Py_buffer view;
-	__u64 dl;
-	int ret;
-
-	(void)self;
-	if (nargs_bad("channel_put", nargs, 3) || not_bound() ||
-	    get_channel(args[0], &ch) || get_u64(args[2], &dl))
-		return NULL;
-	if (PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE))
-		return NULL;
-	ret = fn.chan_put(ch, view.buf, view.len, KIPC_NOWAIT);
-	while (ret == -EAGAIN && dl != KIPC_NOWAIT) {
-		Py_BEGIN_ALLOW_THREADS
-		ret = fn.chan_put(ch, view.buf, view.len, dl);
-		Py_END_ALLOW_THREADS
-		if (ret != -EINTR)
-			break;
-		if (PyErr_CheckSignals()) {
-			PyBuffer_Release(&view);
-			return NULL;
-		}
-		ret = -EAGAIN;
-	}
-	PyBuffer_Release(&view);
-	return PyLong_FromLong(ret);
-}
-
 /* channel_get_into() result: a Python exception is set. */
 #define PYERR	PY_SSIZE_T_MIN
 
@@ -314,22 +283,6 @@ static int bad_sizes(const char *what, __u64 slot, __u64 max)
 		return 0;
 	PyErr_Format(PyExc_ValueError, "%s: bad sizes", what);
 	return 1;
-}
-
-/* channel_get(handle, slot_size, max_msg, deadline_ns) -> bytes or int */
-static PyObject *sp_channel_get(PyObject *self, PyObject *const *args,
-				Py_ssize_t nargs)
-{
-	struct kipc_channel *ch;
-	__u64 dl, slot, max;
-
-	(void)self;
-	if (nargs_bad("channel_get", nargs, 4) || not_bound() ||
-	    get_channel(args[0], &ch) || get_u64(args[1], &slot) ||
-	    get_u64(args[2], &max) || get_u64(args[3], &dl) ||
-	    bad_sizes("channel_get", slot, max))
-		return NULL;
-	return channel_get_grow(ch, slot, max, dl);
 }
 
 /*
@@ -424,9 +377,9 @@ static PyObject *messages(const struct iovec *iov, int got)
 
 /*
  * channel_get_many(handle, n, slot_size, max_msg, deadline_ns) -> list of
- * bytes or int: waits (as channel_get) for the first message, then takes
+ * bytes or int: waits (as ChannelCore.get) for the first message, then takes
  * up to n - 1 more that are queued, in one kipc_channel_get_many call. A
- * first message larger than a slot comes alone (as channel_get takes it).
+ * first message larger than a slot comes alone (as ChannelCore.get takes it).
  */
 static PyObject *sp_channel_get_many(PyObject *self, PyObject *const *args,
 				     Py_ssize_t nargs)
@@ -1323,9 +1276,6 @@ static PyMethodDef methods[] = {
 	FAST(sem_release, "sem_release(handle, n) -> int"),
 	FAST(event_set, "event_set(handle) -> int"),
 	FAST(event_is_set, "event_is_set(handle) -> int"),
-	FAST(channel_put, "channel_put(handle, data, deadline_ns) -> int"),
-	FAST(channel_get, "channel_get(handle, slot_size, max_msg, "
-			  "deadline_ns) -> bytes or int"),
 	FAST(channel_put_many, "channel_put_many(handle, datas, deadline_ns) "
 			       "-> int"),
 	FAST(channel_get_many, "channel_get_many(handle, n, slot_size, "

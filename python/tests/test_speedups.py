@@ -5,6 +5,7 @@ once with KIPC_NO_SPEEDUPS=1 to test both."""
 
 import glob
 import os
+import pickle
 import queue
 import subprocess
 import sys
@@ -119,22 +120,34 @@ def test_channel_calls():
         return
     sp = _lib.speedups
     ch = queues.Channel(4, 64)
+    # a second ChannelCore on the handle whose buffer may not grow
+    small = sp.ChannelCore()
+    small._sp_bind(ch._hv, 64, 64, lambda: None, queues._dumps,
+                   pickle.dumps, pickle.loads)
     try:
-        assert sp.channel_get(ch._hv, 64, ch.max_msg, _lib.KIPC_NOWAIT) == -errno.EAGAIN
-        assert sp.channel_put(ch._hv, b"", _lib.KIPC_NOWAIT) == 0
-        assert sp.channel_put(ch._hv, memoryview(b"abc"), _lib.KIPC_NOWAIT) == 0
-        assert sp.channel_put(ch._hv, big, _lib.KIPC_NOWAIT) == 0
-        assert sp.channel_get(ch._hv, 64, ch.max_msg, _lib.KIPC_NOWAIT) == b""
-        assert sp.channel_get(ch._hv, 64, ch.max_msg, _lib.KIPC_NOWAIT) == b"abc"
-        # a buffer that may not grow: the message stays queued
-        assert sp.channel_get(ch._hv, 64, 64, _lib.KIPC_NOWAIT) == -errno.EMSGSIZE
-        assert sp.channel_get(ch._hv, 64, ch.max_msg, _lib.KIPC_NOWAIT) == big
+        assert ch.get(_lib.KIPC_NOWAIT) == -errno.EAGAIN
+        assert ch.put(b"", _lib.KIPC_NOWAIT) == 0
+        assert ch.put(memoryview(b"abc"), _lib.KIPC_NOWAIT) == 0
+        assert ch.put(big, _lib.KIPC_NOWAIT) == 0
+        assert ch.get(_lib.KIPC_NOWAIT) == b""
+        assert ch.get(_lib.KIPC_NOWAIT) == b"abc"
+        # the message stays queued
+        assert small.get(_lib.KIPC_NOWAIT) == -errno.EMSGSIZE
+        assert small.get_obj(_lib.KIPC_NOWAIT) == (False, -errno.EMSGSIZE)
+        assert ch.get(_lib.KIPC_NOWAIT) == big
         with pytest.raises(ValueError):
-            sp.channel_get(ch._hv, 0, 64, _lib.KIPC_NOWAIT)
+            sp.ChannelCore()._sp_bind(ch._hv, 0, 64, len, len, len, len)
         with pytest.raises(ValueError):
-            sp.channel_put(0, b"x", _lib.KIPC_NOWAIT)
+            sp.ChannelCore()._sp_bind(0, 64, 64, len, len, len, len)
         with pytest.raises(TypeError):
-            sp.channel_put(ch._hv, "text", _lib.KIPC_NOWAIT)
+            sp.ChannelCore()._sp_bind(ch._hv, 64, 64, len, len, len, 0)
+        with pytest.raises(ValueError, match="no handle"):
+            sp.ChannelCore().put(b"x", _lib.KIPC_NOWAIT)
+        with pytest.raises(TypeError):
+            ch.put("text", _lib.KIPC_NOWAIT)
+        # a pickle larger than max_msg: its length, nothing put
+        assert small.put_obj(b"y" * 100, _lib.KIPC_NOWAIT) > 64
+        assert ch.get(_lib.KIPC_NOWAIT) == -errno.EAGAIN
     finally:
         ch.close()
 
