@@ -780,16 +780,24 @@ static int chcore_enter(ChannelCore *self)
 	return 0;
 }
 
-/* A call ends; the last one out after close() releases the mapping. */
-static int chcore_leave(ChannelCore *self)
+/*
+ * A call ends; the last one out after close() releases the mapping. The
+ * call's own result stands (a message taken is never dropped, an exception
+ * it raised is kept): a failure of finalize is reported as unraisable.
+ */
+static void chcore_leave(ChannelCore *self)
 {
-	PyObject *r;
+	PyObject *r, *et, *ev, *tb;
 
 	if (--self->busy || !self->closing)
-		return 0;
+		return;
+	PyErr_Fetch(&et, &ev, &tb);
 	r = PyObject_CallNoArgs(self->finalize);
-	Py_XDECREF(r);
-	return r ? 0 : -1;
+	if (r)
+		Py_DECREF(r);
+	else
+		PyErr_WriteUnraisable(self->finalize);
+	PyErr_Restore(et, ev, tb);
 }
 
 /* _sp_bind(address, slot_size, max_msg, finalize, dumps, plain_dumps, loads) */
@@ -857,7 +865,8 @@ static PyObject *chcore_put_data(ChannelCore *self, PyObject *data, __u64 dl)
 		ret = -EAGAIN;
 	}
 	PyBuffer_Release(&view);
-	if (chcore_leave(self) || ret == INT_MIN)
+	chcore_leave(self);
+	if (ret == INT_MIN)
 		return NULL;
 	return PyLong_FromLong(ret);
 }
@@ -922,8 +931,7 @@ static PyObject *chcore_get_data(ChannelCore *self, __u64 dl)
 	if (chcore_enter(self))
 		return NULL;
 	r = channel_get_grow(self->ch, self->slot, self->max, dl);
-	if (chcore_leave(self))
-		Py_CLEAR(r);
+	chcore_leave(self);
 	return r;
 }
 
@@ -993,8 +1001,7 @@ static PyObject *chcore_py_leave(PyObject *op, PyObject *unused)
 				"_enter()");
 		return NULL;
 	}
-	if (chcore_leave(self))
-		return NULL;
+	chcore_leave(self);
 	Py_RETURN_NONE;
 }
 
