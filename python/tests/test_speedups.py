@@ -3,7 +3,6 @@
 rest of the suite runs on whichever path is in use: run it once as is and
 once with KIPC_NO_SPEEDUPS=1 to test both."""
 
-import glob
 import os
 import pickle
 import queue
