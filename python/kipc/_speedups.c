@@ -397,7 +397,8 @@ static PyObject *sp_channel_get_many(PyObject *self, PyObject *const *args,
 	    get_u64(args[2], &slot) || get_u64(args[3], &max) ||
 	    get_u64(args[4], &dl) || bad_sizes("channel_get_many", slot, max))
 		return NULL;
-	if (!n || n > INT_MAX || slot > PY_SSIZE_T_MAX / n) {
+	if (!n || n > INT_MAX || slot > PY_SSIZE_T_MAX / n ||
+	    n > PY_SSIZE_T_MAX / sizeof(struct iovec)) {
 		PyErr_SetString(PyExc_ValueError, "channel_get_many: bad count");
 		return NULL;
 	}
@@ -1131,20 +1132,32 @@ static PyTypeObject *chcore_type;
 typedef struct {
 	PyObject_HEAD
 	ChannelCore *ch;	/* NULL: every call takes the Python path */
+	int options;		/* put/get take block and timeout (Queue) */
 } QueueCore;
 
-/* _sp_fast(channel or None) */
-static PyObject *qcore_fast(PyObject *op, PyObject *arg)
+/*
+ * _sp_fast(channel or None, options): @options false (SimpleQueue) sends
+ * any argument beyond put's obj to the Python method, which rejects it.
+ */
+static PyObject *qcore_fast(PyObject *op, PyObject *const *args,
+			    Py_ssize_t nargs)
 {
 	QueueCore *self = (QueueCore *)op;
+	int options;
 
-	if (arg != Py_None && !PyObject_TypeCheck(arg, chcore_type)) {
+	if (nargs_bad("_sp_fast", nargs, 2))
+		return NULL;
+	if (args[0] != Py_None && !PyObject_TypeCheck(args[0], chcore_type)) {
 		PyErr_SetString(PyExc_TypeError,
 				"_sp_fast: not a ChannelCore or None");
 		return NULL;
 	}
-	Py_XSETREF(self->ch, arg == Py_None ? NULL :
-		   (ChannelCore *)Py_NewRef(arg));
+	options = PyObject_IsTrue(args[1]);
+	if (options < 0)
+		return NULL;
+	self->options = options;
+	Py_XSETREF(self->ch, args[0] == Py_None ? NULL :
+		   (ChannelCore *)Py_NewRef(args[0]));
 	Py_RETURN_NONE;
 }
 
@@ -1162,11 +1175,14 @@ static PyObject *qcore_slow(PyObject *op, const char *name,
 	return r;
 }
 
-/* Whether the arguments after the first @skip are block=True, timeout=None. */
-static int qcore_defaults(PyObject *const *args, Py_ssize_t nargs,
-			  PyObject *kwnames, Py_ssize_t skip)
+/*
+ * Whether the arguments after the first @skip are block=True,
+ * timeout=None, or absent.
+ */
+static int qcore_defaults(const QueueCore *self, PyObject *const *args,
+			  Py_ssize_t nargs, PyObject *kwnames, Py_ssize_t skip)
 {
-	if (kwnames || nargs > skip + 2)
+	if (kwnames || nargs > skip + (self->options ? 2 : 0))
 		return 0;
 	if (nargs > skip && args[skip] != Py_True)
 		return 0;
@@ -1182,7 +1198,7 @@ static PyObject *qcore_put(PyObject *op, PyObject *const *args,
 	ChannelCore *ch = self->ch;
 	PyObject *r;
 
-	if (!ch || nargs < 1 || !qcore_defaults(args, nargs, kwnames, 1))
+	if (!ch || nargs < 1 || !qcore_defaults(self, args, nargs, kwnames, 1))
 		return qcore_slow(op, "_put", args, nargsf, kwnames);
 	/* Ours for the call: another thread may _sp_fast(None) meanwhile. */
 	Py_INCREF(ch);
@@ -1207,7 +1223,7 @@ static PyObject *qcore_get(PyObject *op, PyObject *const *args,
 	ChannelCore *ch = self->ch;
 	PyObject *data;
 
-	if (!ch || !qcore_defaults(args, nargs, kwnames, 0))
+	if (!ch || !qcore_defaults(self, args, nargs, kwnames, 0))
 		return qcore_slow(op, "_get", args, nargsf, kwnames);
 	Py_INCREF(ch);
 	data = chcore_get_data(ch, KIPC_NO_DEADLINE);
@@ -1250,9 +1266,10 @@ static PyMethodDef qcore_methods[] = {
 	{ "get", (PyCFunction)(void (*)(void))qcore_get,
 	  METH_FASTCALL | METH_KEYWORDS,
 	  PyDoc_STR("get(block=True, timeout=None) -> obj") },
-	{ "_sp_fast", qcore_fast, METH_O,
-	  PyDoc_STR("_sp_fast(channel or None): the channel of the fast "
-		    "path") },
+	{ "_sp_fast", (PyCFunction)(void (*)(void))qcore_fast,
+	  METH_FASTCALL,
+	  PyDoc_STR("_sp_fast(channel or None, options): the channel of "
+		    "the fast path") },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -451,7 +451,7 @@ class Queue(_QueueBase):
     def _set_fast(self) -> None:
         if _sp is not None:
             self._sp_fast(None if self._closed or self._gate is not None
-                          else self._ch)
+                          else self._ch, True)
 
     @property
     def name(self) -> Optional[str]:
@@ -886,7 +886,7 @@ class SimpleQueue(_QueueBase):
         if _sp is not None:
             q = self._q
             self._sp_fast(None if q._closed or q._gate is not None
-                          else q._ch)
+                          else q._ch, False)
 
     def __getstate__(self):
         if self._q._name is None:

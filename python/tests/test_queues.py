@@ -333,6 +333,20 @@ def test_simple_queue(ctx):
     q.close()
 
 
+def test_simple_queue_takes_no_options():
+    # multiprocessing.SimpleQueue's put(obj) and get() take nothing else;
+    # neither does kipc's, on the C fast path or the Python one.
+    q = kipc.SimpleQueue()
+    for call in (lambda: q.put(1, True), lambda: q.put(1, block=True),
+                 lambda: q.get(True), lambda: q.get(timeout=None)):
+        with pytest.raises(TypeError):
+            call()
+    assert q.empty()
+    q.put(7)
+    assert q.get() == 7
+    q.close()
+
+
 def test_joinable_queue(ctx):
     q = ctx.JoinableQueue()
     assert isinstance(q, kipc.JoinableQueue)
