@@ -134,9 +134,12 @@ retry:
 		if (!fresh) {
 			spin_unlock(&kipc_users_lock);
 			fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
-			if (!fresh)
-				return -ENOMEM;
-			goto retry;
+			if (fresh)
+				goto retry;
+			/* Below, drop the idle entries added so far. */
+			ret = -ENOMEM;
+			spin_lock(&kipc_users_lock);
+			break;
 		}
 		fresh->uid = uids[i];
 		hash_add(kipc_users, &fresh->node, __kuid_val(uids[i]));
@@ -155,7 +158,8 @@ retry:
 	for (i = 0; i < n; i++) {
 		u = kipc_user_find(uids[i]);
 		if (ret) {
-			kipc_user_drop_idle(u);
+			if (u)
+				kipc_user_drop_idle(u);
 			continue;
 		}
 		u->bytes += bytes;
