@@ -1,32 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Per-user limit on the memory kipc objects pin in the kernel.
+ * Limits on the memory kipc objects and large-message buffers pin.
  *
- * Object memory cannot be swapped or reclaimed, so each user may hold at
- * most max_user_bytes of it; beyond that, creation fails with EDQUOT.
+ * That memory cannot be swapped or reclaimed. Besides the memory cgroup
+ * charge of the pages themselves (object.c, channel.c), each charge counts
+ * against:
+ *
+ * - the user who makes it (the effective uid) and the owner of every user
+ *   namespace that user is in, up to the initial one: everything done in
+ *   namespaces a user created counts against that user, however many uids
+ *   are mapped in them. Each of these users may hold max_user_bytes and
+ *   max_user_objects (EDQUOT beyond);
+ * - max_total_bytes, all users together (ENOSPC beyond).
+ *
+ * A charge records its user, its user namespace (pinned) and its amounts,
+ * so that the uncharge undoes exactly the same charge whatever happens to
+ * the credentials or the limits in between.
  */
 
+#include <linux/cred.h>
 #include <linux/hashtable.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/user_namespace.h>
 
 #include "kipc.h"
 
 static unsigned long max_user_bytes = 1UL << 30;
 module_param(max_user_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_user_bytes,
-		 "Most bytes of object memory one user may hold (default 1 GiB)");
+		 "Most bytes of object and large-message memory one user may hold, counting what is held in user namespaces the user owns (default 1 GiB); EDQUOT beyond");
+
+static unsigned int max_user_objects = 65536;
+module_param(max_user_objects, uint, 0644);
+MODULE_PARM_DESC(max_user_objects,
+		 "Most objects one user may hold, counting those held in user namespaces the user owns (default 65536); EDQUOT beyond");
+
+static unsigned long max_total_bytes;
+module_param(max_total_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_total_bytes,
+		 "Most bytes of object and large-message memory all users together may hold (0 at load: half of RAM); ENOSPC beyond");
+
+/* The effective uid and the owners of its user namespaces, one each. */
+#define KIPC_CHAIN_MAX	(1 + 32)	/* user namespaces nest 32 deep */
 
 struct kipc_user {
 	struct hlist_node node;
 	kuid_t uid;
 	size_t bytes;
+	unsigned int objects;
 };
 
-/* kipc_users_lock protects kipc_users and every kipc_user's bytes. */
+/*
+ * kipc_users_lock protects kipc_users, every kipc_user's counts and
+ * kipc_total_bytes. An entry exists while it holds something.
+ */
 static DEFINE_SPINLOCK(kipc_users_lock);
 static DEFINE_HASHTABLE(kipc_users, 6);
+static size_t kipc_total_bytes;
 
 static struct kipc_user *kipc_user_find(kuid_t uid)
 {
@@ -39,55 +72,167 @@ static struct kipc_user *kipc_user_find(kuid_t uid)
 	return NULL;
 }
 
-int kipc_account_charge(kuid_t uid, size_t bytes)
+static void kipc_user_drop_idle(struct kipc_user *u)
 {
-	struct kipc_user *fresh, *u;
-	unsigned long max = READ_ONCE(max_user_bytes);
-	int ret = 0;
-
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
-	spin_lock(&kipc_users_lock);
-	u = kipc_user_find(uid);
-	if (!u && !fresh) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (!u) {
-		u = fresh;
-		fresh = NULL;
-		u->uid = uid;
-		hash_add(kipc_users, &u->node, __kuid_val(uid));
-	}
-	if (bytes > max || u->bytes > max - bytes) {
-		ret = -EDQUOT;
-		if (!u->bytes) {
-			hash_del(&u->node);
-			fresh = u;
-		}
-		goto out;
-	}
-	u->bytes += bytes;
-out:
-	spin_unlock(&kipc_users_lock);
-	kfree(fresh);
-	return ret;
+	lockdep_assert_held(&kipc_users_lock);
+	if (u->bytes || u->objects)
+		return;
+	hash_del(&u->node);
+	kfree(u);
 }
 
-void kipc_account_uncharge(kuid_t uid, size_t bytes)
+/* Fill @uids with the users a charge by @uid in @ns counts against. */
+static unsigned int kipc_chain(struct user_namespace *ns, kuid_t uid,
+			       kuid_t *uids)
 {
-	struct kipc_user *u, *dead = NULL;
+	unsigned int n = 0, i;
+
+	uids[n++] = uid;
+	for (; ns != &init_user_ns && n < KIPC_CHAIN_MAX; ns = ns->parent) {
+		for (i = 0; i < n; i++)
+			if (uid_eq(uids[i], ns->owner))
+				break;
+		if (i == n)
+			uids[n++] = ns->owner;
+	}
+	return n;
+}
+
+static bool kipc_over(size_t held, size_t more, size_t max)
+{
+	return more > max || held > max - more;
+}
+
+/**
+ * kipc_account_charge() - charge the caller for @bytes and @objects
+ * @c:       filled in for kipc_account_uncharge()
+ * @bytes:   memory pinned
+ * @objects: 1 for an object, 0 for a large-message buffer
+ *
+ * Return: 0; -EDQUOT when a user of the chain would exceed max_user_bytes
+ * or max_user_objects; -ENOSPC when all users together would exceed
+ * max_total_bytes; -ENOMEM.
+ */
+int kipc_account_charge(struct kipc_charge *c, size_t bytes,
+			unsigned int objects)
+{
+	const struct cred *cred = current_cred();
+	unsigned long max_bytes = READ_ONCE(max_user_bytes);
+	unsigned long max_total = READ_ONCE(max_total_bytes);
+	unsigned int max_objects = READ_ONCE(max_user_objects);
+	kuid_t uids[KIPC_CHAIN_MAX];
+	struct kipc_user *u, *fresh = NULL;
+	unsigned int n, i;
+	int ret = 0;
+
+	n = kipc_chain(cred->user_ns, cred->euid, uids);
+retry:
+	spin_lock(&kipc_users_lock);
+	for (i = 0; i < n; i++) {
+		if (kipc_user_find(uids[i]))
+			continue;
+		if (!fresh) {
+			spin_unlock(&kipc_users_lock);
+			fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+			if (fresh)
+				goto retry;
+			/* Below, drop the idle entries added so far. */
+			ret = -ENOMEM;
+			spin_lock(&kipc_users_lock);
+			break;
+		}
+		fresh->uid = uids[i];
+		hash_add(kipc_users, &fresh->node, __kuid_val(uids[i]));
+		fresh = NULL;
+	}
+
+	for (i = 0; i < n && !ret; i++) {
+		u = kipc_user_find(uids[i]);
+		if (kipc_over(u->bytes, bytes, max_bytes) ||
+		    kipc_over(u->objects, objects, max_objects))
+			ret = -EDQUOT;
+	}
+	if (!ret && kipc_over(kipc_total_bytes, bytes, max_total))
+		ret = -ENOSPC;
+
+	for (i = 0; i < n; i++) {
+		u = kipc_user_find(uids[i]);
+		if (ret) {
+			if (u)
+				kipc_user_drop_idle(u);
+			continue;
+		}
+		u->bytes += bytes;
+		u->objects += objects;
+	}
+	if (!ret)
+		kipc_total_bytes += bytes;
+	spin_unlock(&kipc_users_lock);
+	kfree(fresh);
+	if (ret)
+		return ret;
+
+	c->ns = get_user_ns(cred->user_ns);
+	c->uid = cred->euid;
+	c->bytes = bytes;
+	c->objects = objects;
+	return 0;
+}
+
+/* Undo what kipc_account_charge() charged into @c. */
+void kipc_account_uncharge(struct kipc_charge *c)
+{
+	kuid_t uids[KIPC_CHAIN_MAX];
+	struct kipc_user *u;
+	unsigned int n, i;
+
+	n = kipc_chain(c->ns, c->uid, uids);
+	spin_lock(&kipc_users_lock);
+	for (i = 0; i < n; i++) {
+		u = kipc_user_find(uids[i]);
+		if (WARN_ON_ONCE(!u || u->bytes < c->bytes ||
+				 u->objects < c->objects))
+			continue;
+		u->bytes -= c->bytes;
+		u->objects -= c->objects;
+		kipc_user_drop_idle(u);
+	}
+	if (!WARN_ON_ONCE(kipc_total_bytes < c->bytes))
+		kipc_total_bytes -= c->bytes;
+	spin_unlock(&kipc_users_lock);
+	put_user_ns(c->ns);
+	c->ns = NULL;
+}
+
+/* All memory charged now, for sysfs. */
+size_t kipc_account_total(void)
+{
+	size_t total;
 
 	spin_lock(&kipc_users_lock);
-	u = kipc_user_find(uid);
-	if (!WARN_ON_ONCE(!u || u->bytes < bytes)) {
-		u->bytes -= bytes;
-		if (!u->bytes) {
-			hash_del(&u->node);
-			dead = u;
-		}
-	}
+	total = kipc_total_bytes;
 	spin_unlock(&kipc_users_lock);
-	kfree(dead);
+	return total;
+}
+
+/* Users holding something now, for sysfs. */
+unsigned int kipc_account_users(void)
+{
+	struct kipc_user *u;
+	unsigned int n = 0;
+	int bkt;
+
+	spin_lock(&kipc_users_lock);
+	hash_for_each(kipc_users, bkt, u, node)
+		n++;
+	spin_unlock(&kipc_users_lock);
+	return n;
+}
+
+void kipc_account_init(void)
+{
+	if (!max_total_bytes)
+		max_total_bytes = totalram_pages() / 2 * PAGE_SIZE;
 }
 
 /* Every object is gone by now; anything left is a bookkeeping bug. */
@@ -98,8 +243,11 @@ void kipc_account_exit(void)
 	int bkt;
 
 	spin_lock(&kipc_users_lock);
+	WARN_ONCE(kipc_total_bytes, "kipc: %zu bytes still charged\n",
+		  kipc_total_bytes);
 	hash_for_each_safe(kipc_users, bkt, tmp, u, node) {
-		WARN_ONCE(1, "kipc: %zu bytes still charged\n", u->bytes);
+		WARN_ONCE(1, "kipc: %zu bytes, %u objects still charged\n",
+			  u->bytes, u->objects);
 		hash_del(&u->node);
 		kfree(u);
 	}

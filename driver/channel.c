@@ -57,7 +57,7 @@ static_assert(sizeof(struct kipc_channel_params) == sizeof(union kipc_params));
  *          and the index in the table (low 32 bits)
  * @len:    payload bytes, slot_size+1..max_msg
  * @state:  KIPC_CHANNEL_BUF_*; consumers accept QUEUED buffers only
- * @uid:    the user charged for @len bytes
+ * @charge: what the putter was charged for @len bytes
  * @data:   the payload, written once before it is published
  */
 struct kipc_channel_buf {
@@ -65,7 +65,7 @@ struct kipc_channel_buf {
 	u64 handle;
 	u32 len;
 	atomic_t state;
-	kuid_t uid;
+	struct kipc_charge charge;
 	void *data;
 };
 
@@ -174,7 +174,7 @@ static void kipc_channel_buf_put(struct kipc_channel_buf *buf)
 	if (!refcount_dec_and_test(&buf->ref))
 		return;
 	kvfree(buf->data);
-	kipc_account_uncharge(buf->uid, buf->len);
+	kipc_account_uncharge(&buf->charge);
 	kfree(buf);
 }
 
@@ -192,8 +192,7 @@ static struct kipc_channel_buf *kipc_channel_buf_new(struct kipc_channel *ch,
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
-	buf->uid = current_uid();
-	ret = kipc_account_charge(buf->uid, len);
+	ret = kipc_account_charge(&buf->charge, len, 0);
 	if (ret) {
 		kfree(buf);
 		return ERR_PTR(ret);
@@ -223,7 +222,7 @@ static struct kipc_channel_buf *kipc_channel_buf_new(struct kipc_channel *ch,
 	return buf;
 fail:
 	kvfree(buf->data);
-	kipc_account_uncharge(buf->uid, len);
+	kipc_account_uncharge(&buf->charge);
 	kfree(buf);
 	return ERR_PTR(ret);
 }

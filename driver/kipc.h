@@ -27,6 +27,7 @@
 struct kipc_object;
 struct kipc_name;
 struct io_uring_cmd;
+struct user_namespace;
 
 /**
  * struct kipc_ucmd - what a type's ->uring_try sees of one io_uring command
@@ -133,13 +134,29 @@ struct kipc_type {
 };
 
 /**
+ * struct kipc_charge - what one object or large buffer was charged (account.c)
+ * @ns:      the charged user's user namespace, pinned; its owners were
+ *           charged too
+ * @uid:     the charged user (the effective uid of the caller)
+ * @bytes:   bytes charged
+ * @objects: objects charged (0 or 1)
+ */
+struct kipc_charge {
+	struct user_namespace *ns;
+	kuid_t uid;
+	size_t bytes;
+	unsigned int objects;
+};
+
+/**
  * struct kipc_object - one shared object
  * @ref:      held by each file, by the name (while linked), by waiters
  * @type:     its kind
  * @params:   creation parameters, validated by @type->prepare
- * @mem:      vmalloc_user() memory shared with userspace; hostile
+ * @mem:      memory shared with userspace, charged to the creator's memory
+ *            cgroup; hostile
  * @size:     bytes of @mem, a whole number of pages; never changes
- * @uid:      the user charged for the object (the creator)
+ * @charge:   what the creator was charged for it (account.c)
  * @owner_uid, @owner_gid, @mode: permissions of a named object
  * @name:     the name it was created with ("" if anonymous); immutable
  * @ids:      owner ids of live mappings
@@ -155,7 +172,7 @@ struct kipc_object {
 	union kipc_params params;
 	void *mem;
 	size_t size;
-	kuid_t uid;
+	struct kipc_charge charge;
 	kuid_t owner_uid;
 	kgid_t owner_gid;
 	umode_t mode;
@@ -217,9 +234,13 @@ long kipc_ioc_unlink(struct kipc_unlink __user *uarg);
 void kipc_names_exit(void);
 extern atomic_t kipc_names_live;
 
-/* account.c: per-user memory limit */
-int kipc_account_charge(kuid_t uid, size_t bytes);
-void kipc_account_uncharge(kuid_t uid, size_t bytes);
+/* account.c: per-user and global limits */
+int kipc_account_charge(struct kipc_charge *c, size_t bytes,
+			unsigned int objects);
+void kipc_account_uncharge(struct kipc_charge *c);
+size_t kipc_account_total(void);
+unsigned int kipc_account_users(void);
+void kipc_account_init(void);
 void kipc_account_exit(void);
 
 /* The object types. */

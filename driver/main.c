@@ -112,10 +112,28 @@ static ssize_t names_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(names);
 
+/* Bytes of object and large-message memory charged now (account.c). */
+static ssize_t charged_bytes_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%zu\n", kipc_account_total());
+}
+static DEVICE_ATTR_RO(charged_bytes);
+
+/* Users holding a charge now. */
+static ssize_t charged_users_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kipc_account_users());
+}
+static DEVICE_ATTR_RO(charged_users);
+
 static struct attribute *kipc_dev_attrs[] = {
 	&dev_attr_open_files.attr,
 	&dev_attr_objects.attr,
 	&dev_attr_names.attr,
+	&dev_attr_charged_bytes.attr,
+	&dev_attr_charged_users.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(kipc_dev);
@@ -131,6 +149,7 @@ static struct miscdevice kipc_misc = {
 
 static int __init kipc_init(void)
 {
+	kipc_account_init();
 	return misc_register(&kipc_misc);
 }
 

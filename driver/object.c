@@ -41,6 +41,28 @@ const struct kipc_type *kipc_type_find(u32 type)
 	return NULL;
 }
 
+/*
+ * Object sizes are size_t and vmalloc's unsigned long; both must hold any
+ * u64 a type accepts, so kipc builds for 64-bit kernels only.
+ */
+static_assert(sizeof(size_t) == sizeof(u64) &&
+	      sizeof(unsigned long) == sizeof(u64),
+	      "kipc needs a 64-bit kernel");
+
+/*
+ * Object memory, zeroed and charged to the caller's memory cgroup. Pages
+ * are mapped by kipc_vm_fault() one at a time, never by
+ * remap_vmalloc_range(), so the area needs no VM_USERMAP (vmalloc_user()
+ * differs only in that flag, SHMLBA alignment and the missing charge).
+ * __GFP_RETRY_MAYFAIL: a full cgroup or machine fails the create with
+ * ENOMEM rather than calling the OOM killer on behalf of userspace.
+ */
+static void *kipc_object_alloc_mem(size_t size)
+{
+	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+			 __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+}
+
 struct kipc_object *kipc_object_create(const struct kipc_type *type,
 				       const union kipc_params *params,
 				       const char *name, umode_t mode)
@@ -52,7 +74,8 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 	bytes = type->prepare(params);
 	if (bytes < 0)
 		return ERR_PTR(bytes);
-	if (!bytes)
+	/* Also keeps PAGE_ALIGN() from wrapping. */
+	if (!bytes || bytes > S64_MAX - PAGE_SIZE)
 		return ERR_PTR(-EINVAL);
 
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
@@ -62,7 +85,6 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 	obj->type = type;
 	obj->params = *params;
 	obj->size = PAGE_ALIGN(bytes);
-	obj->uid = current_euid();
 	obj->owner_uid = current_euid();
 	obj->owner_gid = current_egid();
 	obj->mode = mode;
@@ -72,10 +94,10 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 	init_waitqueue_head(&obj->poll_wq);
 	kipc_uring_init(obj);
 
-	ret = kipc_account_charge(obj->uid, obj->size);
+	ret = kipc_account_charge(&obj->charge, obj->size, 1);
 	if (ret)
 		goto err_free;
-	obj->mem = vmalloc_user(obj->size);
+	obj->mem = kipc_object_alloc_mem(obj->size);
 	if (!obj->mem) {
 		ret = -ENOMEM;
 		goto err_uncharge;
@@ -89,7 +111,7 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 err_vfree:
 	vfree(obj->mem);
 err_uncharge:
-	kipc_account_uncharge(obj->uid, obj->size);
+	kipc_account_uncharge(&obj->charge);
 err_free:
 	kfree(obj);
 	return ERR_PTR(ret);
@@ -108,7 +130,7 @@ static void kipc_object_release(struct kref *ref)
 	if (obj->type->destroy)
 		obj->type->destroy(obj);
 	vfree(obj->mem);
-	kipc_account_uncharge(obj->uid, obj->size);
+	kipc_account_uncharge(&obj->charge);
 	ida_destroy(&obj->ids);
 	kfree(obj);
 	atomic_dec(&kipc_objects_live);

@@ -155,6 +155,11 @@ union kipc_params {
  * @pad:      must be zero
  * @reserved: must be zero
  * @params:   type-specific; unused parts must be zero
+ *
+ * Besides the errors of Documentation/objects.rst: EDQUOT when the creator
+ * or the owner of one of its user namespaces would exceed max_user_bytes
+ * or max_user_objects, ENOSPC when all users together would exceed
+ * max_total_bytes, ENOMEM when the creator's memory cgroup is full.
  */
 struct kipc_create {
 	__u32 type;
@@ -516,7 +521,8 @@ struct kipc_channel_large {
  *            KIPC_OBJ_IOC_INFO reports them with @flags in params.flags
  *
  * Returns 0, or EINVAL (bad flags, nonzero reserved fields, bad geometry),
- * EFAULT, EMFILE, ENOMEM, EDQUOT (the per-user limit).
+ * EFAULT, EMFILE, ENOMEM, EDQUOT (a per-user limit), ENOSPC (the global
+ * cap), as KIPC_IOC_CREATE.
  */
 struct kipc_pipe {
 	__u32 flags;
