@@ -29,8 +29,16 @@
  * exiting or exec()ing task and a closed ring wait for it (or leak) until
  * we complete it. As ublk did on 6.1, a delayed work runs while commands
  * are pending and completes with -ECANCELED those whose task is exiting or
- * exec()ing or has a fatal signal, or whose ring is being torn down (its
- * ctx->refs is dying). Hooking ->flush would not do: closing the object's
+ * exec()ing or has a fatal signal, whose thread group is exiting or
+ * exec()ing, or whose ring is being torn down (its ctx->refs is dying).
+ * The thread group matters for IORING_SETUP_SQPOLL: the request's task is
+ * then the ring's SQ thread, an io thread of the owner's group. When the
+ * group is killed that thread dequeues its SIGKILL itself (get_signal()
+ * leaves PF_IO_WORKER threads alive) and waits in io_uring_cancel_generic()
+ * for our commands before it sets PF_EXITING; it shares the owner's file
+ * table, so the ring is not closed (ctx->refs stays alive) until it exits.
+ * Only the group's exit state (SIGNAL_GROUP_EXIT, or an exec's
+ * group_exec_task) tells that it is going away. Hooking ->flush would not do: closing the object's
  * descriptor says nothing about the ring, and the ring's own release never
  * runs while our command holds a reference to it. The monitor polls every
  * KIPC_URING_MONITOR_PERIOD and only while something is pending.
@@ -58,6 +66,20 @@ static struct kipc_ucmd *kipc_ucmd_of(struct io_uring_cmd *cmd)
 	return *(struct kipc_ucmd **)cmd->pdu;
 }
 
+/*
+ * Is @task's thread group exiting (exit_group(), a fatal signal) or being
+ * replaced by an exec()? The request holds a reference on its task, and
+ * ->signal lives as long as the task_struct; the flags are read racily,
+ * which a periodic monitor tolerates.
+ */
+static bool kipc_ucmd_group_dying(struct task_struct *task)
+{
+	struct signal_struct *sig = task->signal;
+
+	return (READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT) ||
+	       READ_ONCE(sig->group_exec_task);
+}
+
 /* Is the command's submitter, or its ring, going away? */
 static bool kipc_ucmd_orphaned(struct kipc_ucmd *uc)
 {
@@ -65,7 +87,7 @@ static bool kipc_ucmd_orphaned(struct kipc_ucmd *uc)
 	struct task_struct *task = uc->task;
 
 	return (READ_ONCE(task->flags) & PF_EXITING) || task->in_execve ||
-	       __fatal_signal_pending(task) ||
+	       __fatal_signal_pending(task) || kipc_ucmd_group_dying(task) ||
 	       percpu_ref_is_dying(&req->ctx->refs);
 }
 
