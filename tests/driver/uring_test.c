@@ -234,7 +234,7 @@ TEST_F(uring, thread_exit)
 TEST_F(uring, invalid)
 {
 	struct io_uring *r = &self->ring;
-	struct kipc_sync *s, *e;
+	struct kipc_sync *s, *e, *b;
 	int fd, efd, dev, shm;
 
 	ASSERT_EQ(0, kipc_semaphore_create(&s, NULL, 1, 3, 0, 0));
@@ -268,7 +268,20 @@ TEST_F(uring, invalid)
 	shm = kt_shm(dev, NULL, 4096, 0, 0);
 	ASSERT_LE(0, shm);
 	EXPECT_EQ(-EOPNOTSUPP, raw_cmd(r, shm, KIPC_URING_SEM_ACQUIRE, 0, 0));
+	EXPECT_EQ(-EOPNOTSUPP, raw_cmd(r, shm, 0x7f, 0, 0));
+	/* A malformed command is EINVAL before the type is asked. */
+	EXPECT_EQ(-EINVAL, raw_cmd(r, shm, KIPC_URING_SEM_ACQUIRE | (1U << 20),
+				   0, 0));
+	EXPECT_EQ(-EINVAL, raw_cmd(r, shm, 0x7f | (1U << 31), 0, 0));
+	EXPECT_EQ(-EINVAL, raw_cmd(r, shm, KIPC_URING_EVENT_WAIT, 1, 0));
 	close(shm);
+	ASSERT_EQ(0, kipc_barrier_create(&b, NULL, 2, 0, 0));
+	EXPECT_EQ(-EOPNOTSUPP, raw_cmd(r, kipc_sync_fd(b),
+				       KIPC_URING_EVENT_WAIT, 0, 0));
+	EXPECT_EQ(-EINVAL, raw_cmd(r, kipc_sync_fd(b), KIPC_URING_EVENT_WAIT |
+				   KIPC_URING_F_DEADLINE | KIPC_URING_F_NOWAIT,
+				   kt_in_ns(MSEC), 0));
+	kipc_sync_close(b);
 	close(dev);
 	kipc_sync_close(e);
 	kipc_sync_close(s);
