@@ -168,7 +168,8 @@ static int kipc_wany_try(struct kipc_wany_obj *o, __poll_t mask)
  * KIPC_LOCK_DIED again when it was taken with -EOWNERDEAD. The lock word
  * is changed only from the value the take stored: if anyone changed it
  * since (a co-user released or stole the lock), it is theirs now, and so
- * is an RLock that is no longer (our id, our thread)'s.
+ * is an RLock that is no longer (our id, our thread)'s. An RLock take here
+ * is never nested: ->poll shows it ready only when free.
  */
 static void kipc_wany_untake(struct kipc_wany_obj *o, int how)
 {
@@ -177,7 +178,7 @@ static void kipc_wany_untake(struct kipc_wany_obj *o, int how)
 	struct kipc_sync_wake wk = { 0 };
 	struct kipc_rlock *rl = obj->mem;
 	struct kipc_lock *l = obj->mem;
-	u32 *word = &l->word, count;
+	u32 *word = &l->word;
 
 	if (obj->type == &kipc_sem_type) {
 		if (!kipc_sem_release(obj->mem, kipc_sync_sem_max(obj), 1, &wk))
@@ -188,15 +189,8 @@ static void kipc_wany_untake(struct kipc_wany_obj *o, int how)
 		return;
 	if (obj->type == &kipc_rlock_type) {
 		word = &rl->word;
-		if (kipc_rlock_is_owner(rl, o->id, task_pid_vnr(current)) <= 0)
-			return;
-		count = kipc_load(&rl->count);
-		if (count > 1) {
-			/* A nested acquire: only the level it added goes. */
-			kipc_store(&rl->count, count - 1);
-			return;
-		}
-		if (kipc_load(word) != mine)
+		if (kipc_rlock_is_owner(rl, o->id, task_pid_vnr(current)) <= 0 ||
+		    kipc_load(word) != mine)
 			return;
 		kipc_store(&rl->count, 0);
 		kipc_store(&rl->tid, 0);
