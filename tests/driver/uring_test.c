@@ -646,4 +646,40 @@ TEST_F(uring, sqpoll_event)
 	kipc_sync_close(e);
 }
 
+/* exec() by an SQPOLL ring's owner: its SQ thread must exit first. */
+TEST_F(uring, sqpoll_exec)
+{
+	struct kipc_sync *e;
+	int efd, i, status = -1;
+	pid_t pid;
+
+	ASSERT_EQ(0, kipc_event_create(&e, NULL, 0, 0));
+	efd = kipc_sync_fd(e);
+	pid = fork();
+	if (!pid) {
+		struct io_uring ring2;
+
+		if (io_uring_queue_init(8, &ring2, IORING_SETUP_SQPOLL))
+			_exit(1);
+		kipc_prep_event_wait(io_uring_get_sqe(&ring2), efd,
+				     KIPC_URING_NO_DEADLINE);
+		if (io_uring_submit(&ring2) != 1)
+			_exit(1);
+		if (kt_fdinfo_reaches(efd, "kipc-event-waiters", 1))
+			_exit(1);
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(1);
+	}
+	for (i = 0; i < 10000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(1000);
+	}
+	if (i == 10000)
+		kill(pid, SIGKILL);
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(0, kt_fdinfo_reaches(efd, "kipc-event-waiters", 0));
+	kipc_sync_close(e);
+}
+
 TEST_HARNESS_MAIN
