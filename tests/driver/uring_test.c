@@ -682,4 +682,50 @@ TEST_F(uring, sqpoll_exec)
 	kipc_sync_close(e);
 }
 
+/*
+ * A WAKE storm from other processes kicks a pending command over and
+ * over: its deadline still ends it, and a release still completes another.
+ */
+TEST_F(uring, kick_storm)
+{
+	volatile int *stop = kt_shared(4096);
+	struct io_uring *r = &self->ring;
+	struct kipc_sync *s;
+	pid_t storms[2];
+	__u64 t0, data = 0;
+	int fd, i;
+
+	ASSERT_NE(NULL, stop);
+	ASSERT_EQ(0, kipc_semaphore_create(&s, NULL, 0, 3, 0, 0));
+	fd = kipc_sync_fd(s);
+	for (i = 0; i < 2; i++) {
+		storms[i] = fork();
+		ASSERT_LE(0, storms[i]);
+		if (!storms[i]) {
+			while (!*stop)
+				kipc_object_wake(fd, KIPC_SYNC_OFF_WORD,
+						 KIPC_SYNC_OFF_WAITERS, ~0U);
+			_exit(0);
+		}
+	}
+	t0 = kt_now_ns();
+	kipc_prep_sem_acquire(io_uring_get_sqe(r), fd, t0 + 300 * MSEC);
+	ASSERT_EQ(1, io_uring_submit(r));
+	EXPECT_EQ(-ETIMEDOUT, kt_next_res(r, 20000, NULL));
+	EXPECT_GT(t0 + 5000 * MSEC, kt_now_ns());
+
+	kipc_prep_sem_acquire(io_uring_get_sqe(r), fd, KIPC_URING_NO_DEADLINE);
+	ASSERT_EQ(1, io_uring_submit(r));
+	usleep(100000);
+	EXPECT_TRUE(kt_none_ready(r));
+	EXPECT_EQ(0, kipc_sem_release(s, 1));
+	EXPECT_EQ(0, kt_next_res(r, 20000, &data));
+	EXPECT_EQ(0, kipc_sem_value(s));
+	*stop = 1;
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, kt_reap(storms[i]));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
+	kipc_sync_close(s);
+}
+
 TEST_HARNESS_MAIN
