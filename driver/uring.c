@@ -38,9 +38,11 @@
  * for our commands before it sets PF_EXITING; it shares the owner's file
  * table, so the ring is not closed (ctx->refs stays alive) until it exits.
  * Only the group's exit state (SIGNAL_GROUP_EXIT, or an exec's
- * group_exec_task) tells that it is going away. Hooking ->flush would not do: closing the object's
- * descriptor says nothing about the ring, and the ring's own release never
- * runs while our command holds a reference to it. The monitor polls every
+ * group_exec_task) tells that it is going away.
+ *
+ * Hooking ->flush would not do: closing the object's descriptor says
+ * nothing about the ring, and the ring's own release never runs while our
+ * command holds a reference to it. The monitor polls every
  * KIPC_URING_MONITOR_PERIOD and only while something is pending.
  */
 
