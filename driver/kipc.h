@@ -115,9 +115,10 @@ struct kipc_uring {
  *               call for one command): the command then stays
  *               pending and is tried again after each wake-up of the
  *               object. Under @uc->nonblock, -EAGAIN with @uc->punt
- *               set instead of blocking (see struct kipc_ucmd). Called at submission (by the submitter, or
- *               its io-wq or SQPOLL thread: the same mm) and in the
- *               submitter's task, never atomic.
+ *               set instead of blocking (see struct kipc_ucmd).
+ *               Called at submission (by the submitter, or its io-wq
+ *               or SQPOLL thread: the same mm) and in the submitter's
+ *               task, never atomic.
  */
 struct kipc_type {
 	const char *name;
