@@ -21,6 +21,16 @@
  * fault or a short buffer thus leaves that message where it was, and no
  * message is lost or duplicated, whichever attempt completes the command.
  *
+ * An SQPOLL ring's SQ thread issues every SQE of its rings in turn: an
+ * attempt there (IO_URING_F_NONBLOCK in an io thread) that may copy more
+ * than KIPC_URING_INLINE_BYTES punts to io-wq instead, which issues the
+ * command again from scratch (iovecs included): a put of a large message
+ * allocates a kernel buffer and copies it in, a get may copy a large
+ * message out. What counts is the iovec lengths, bounded by the largest
+ * message the channel accepts. Inline in io_uring_enter() the copy only
+ * delays the submitter itself, which keeps the iovecs-copied-at-submission
+ * promise, so it stays inline there.
+ *
  * A batch stops at the first message it cannot put or get: it completes
  * with the number done if that is not zero (like a short write), else with
  * that message's error, or stays pending when the channel is full (empty).
@@ -28,6 +38,7 @@
  */
 
 #include <linux/io_uring.h>
+#include <linux/sched.h>
 #include <linux/stddef.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -38,6 +49,9 @@
 
 /* The UAPI's iovecs have the 64-bit layout. */
 static_assert(sizeof(struct iovec) == 16);
+
+/* Bytes a nonblocking attempt may copy before it punts to io-wq. */
+#define KIPC_URING_INLINE_BYTES	(64U << 10)
 
 /**
  * struct kipc_channel_ucmd - a channel command's iovecs, copied in once
@@ -88,6 +102,19 @@ static int kipc_channel_uring_load(struct kipc_ucmd *uc)
 	c->count = count;
 	uc->priv = c;
 	return 0;
+}
+
+/* Could an attempt of @c copy more than a nonblocking one should? */
+static bool kipc_channel_uring_large(struct kipc_object *obj,
+				     const struct kipc_channel_ucmd *c)
+{
+	const struct kipc_channel_params *p = &obj->params.channel;
+	u64 msg_max = max_t(u64, p->slot_size, p->max_msg), bytes = 0;
+	u32 i;
+
+	for (i = 0; i < c->count; i++)
+		bytes += min_t(u64, c->iov[i].iov_len, msg_max);
+	return bytes > KIPC_URING_INLINE_BYTES;
 }
 
 /* Put or get message @i of @c without sleeping. */
@@ -144,6 +171,12 @@ int kipc_channel_uring_try(struct kipc_object *obj, struct kipc_ucmd *uc)
 			return ret;
 	}
 	c = uc->priv;
+	/* io-wq never issues a uring_cmd nonblocking: this is an SQ thread. */
+	if (uc->nonblock && (current->flags & PF_IO_WORKER) &&
+	    kipc_channel_uring_large(obj, c)) {
+		uc->punt = true;
+		return -EAGAIN;
+	}
 
 	for (i = 0; i < c->count; i++) {
 		ret = kipc_channel_uring_one(uc, c, i, put);

@@ -36,9 +36,15 @@ struct user_namespace;
  * @ticket:      the type's state across retries (an event wait's ticket)
  * @waiters_off: set by ->uring_try when it returns -EAGAIN: the waiter word
  *               the pending command counts itself in
- * @task:        the submitter (io_uring's request task)
+ * @task:        the submitter (io_uring's request task; for an SQPOLL ring,
+ *               its SQ thread)
  * @priv:        the type's kmalloc'ed state across retries, or NULL;
  *               kfree'd with the command
+ * @nonblock:    this attempt must not block (io_uring's IO_URING_F_NONBLOCK:
+ *               inline at submission, maybe in an SQPOLL thread)
+ * @punt:        set by ->uring_try with -EAGAIN when, under @nonblock, it
+ *               would block (mmap_lock taken, a large copy): io-wq then
+ *               issues the command again from scratch, without @nonblock
  *
  * The rest is private to driver/uring.c.
  */
@@ -49,6 +55,8 @@ struct kipc_ucmd {
 	u64 waiters_off;
 	struct task_struct *task;
 	void *priv;
+	bool nonblock;
+	bool punt;
 	/* private to driver/uring.c */
 	struct list_head node;
 	struct hrtimer timer;
@@ -107,9 +115,11 @@ struct kipc_uring {
  *               wait) with @uc->waiters_off set (the same word on every
  *               call for one command): the command then stays
  *               pending and is tried again after each wake-up of the
- *               object. Called at submission (by the submitter, or
- *               its io-wq or SQPOLL thread: the same mm) and in the
- *               submitter's task, never atomic.
+ *               object. Under @uc->nonblock, -EAGAIN with @uc->punt
+ *               set instead of blocking (see struct kipc_ucmd).
+ *               Called at submission (by the submitter, or its io-wq
+ *               or SQPOLL thread: the same mm) and in the submitter's
+ *               task, never atomic.
  */
 struct kipc_type {
 	const char *name;
@@ -193,6 +203,7 @@ void kipc_object_get(struct kipc_object *obj);
 void kipc_object_put(struct kipc_object *obj);
 int kipc_object_install_fd(struct kipc_object *obj, u32 fd_flags);
 struct file *kipc_object_getfile(struct kipc_object *obj, u32 fd_flags);
+bool kipc_is_object_file(const struct file *file);
 const struct kipc_type *kipc_type_find(u32 type);
 extern atomic_t kipc_objects_live;
 

@@ -296,3 +296,9 @@ int kipc_object_install_fd(struct kipc_object *obj, u32 fd_flags)
 	fd_install(fd, file);
 	return fd;
 }
+
+/* Is @file an object's descriptor (not the device, a watch or another's)? */
+bool kipc_is_object_file(const struct file *file)
+{
+	return file->f_op == &kipc_object_fops;
+}

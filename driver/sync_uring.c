@@ -9,7 +9,8 @@
  * the address the command names, looked up under mmap_lock in the
  * submitter's mm, as KIPC_IOC_WAIT_ANY does: the mapping, hence the id,
  * cannot go away (and be recovered) before the acquire is done. An RLock's
- * thread is the submitting task.
+ * thread is the submitting task. A nonblocking attempt that finds mmap_lock
+ * taken (a writer in mmap() or munmap()) punts to io-wq rather than wait.
  */
 
 #include <linux/io_uring.h>
@@ -37,7 +38,12 @@ static int kipc_sync_uring_lock(struct kipc_object *obj, struct kipc_ucmd *uc,
 
 	if (!mm)
 		return -ECANCELED;
-	mmap_read_lock(mm);
+	if (!uc->nonblock) {
+		mmap_read_lock(mm);
+	} else if (!mmap_read_trylock(mm)) {
+		uc->punt = true;
+		return -EAGAIN;
+	}
 	vma = vma_lookup(mm, uc->arg);
 	if (!vma || !vma->vm_file || vma->vm_file->private_data != obj ||
 	    vma->vm_file->f_op != uc->cmd->file->f_op) {
@@ -102,6 +108,8 @@ int kipc_sync_uring_try(struct kipc_object *obj, struct kipc_ucmd *uc)
 		return -EINVAL;
 	}
 
+	if (ret == -EAGAIN && uc->punt)
+		return ret;
 	if (ret == -EAGAIN) {
 		/* Only waiting operations wait; a CAS storm is -EBUSY. */
 		if (uc->op == KIPC_URING_SEM_RELEASE ||

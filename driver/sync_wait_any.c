@@ -23,7 +23,6 @@
 #include <linux/file.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -46,6 +45,7 @@ struct kipc_wany_obj {
 	struct kipc_object *obj;
 	u64 addr;
 	u64 ticket;	/* events: the first look, see kipc_event_try_wait() */
+	u16 id;		/* locks: the owner id a take used */
 };
 
 /*
@@ -101,16 +101,6 @@ static bool kipc_wany_is_sync(const struct kipc_object *obj)
 }
 
 /*
- * A kipc object descriptor. The module's files are the control device
- * and objects; only objects can be mapped.
- */
-static bool kipc_wany_is_object(struct file *file, struct file *dev)
-{
-	return file->f_op->owner == THIS_MODULE && file->f_op != dev->f_op &&
-	       file->f_op->mmap;
-}
-
-/*
  * The owner id of the caller's mapping at @addr of @o's object, with
  * mmap_lock held: the mapping, hence the id, cannot go away (and be
  * recovered) before the caller's acquire is done.
@@ -136,6 +126,8 @@ static int kipc_wany_take_lock(struct kipc_wany_obj *o)
 
 	mmap_read_lock(current->mm);
 	id = kipc_wany_owner_id(o);
+	if (id >= 0)
+		o->id = id;
 	if (id < 0)
 		ret = id;
 	else if (obj->type == &kipc_lock_type)
@@ -173,15 +165,20 @@ static int kipc_wany_try(struct kipc_wany_obj *o, __poll_t mask)
 /*
  * Undo a take whose result the caller will never learn (@how: what the
  * take returned): a unit goes back; a lock is released, or made free with
- * KIPC_LOCK_DIED again when it was taken with -EOWNERDEAD.
+ * KIPC_LOCK_DIED again when it was taken with -EOWNERDEAD. The lock word
+ * is changed only from the value the take stored: if anyone changed it
+ * since (a co-user released or stole the lock), it is theirs now, and so
+ * is an RLock that is no longer (our id, our thread)'s. An RLock take here
+ * is never nested: ->poll shows it ready only when free.
  */
 static void kipc_wany_untake(struct kipc_wany_obj *o, int how)
 {
+	u32 mine = o->id | (how == -EOWNERDEAD ? KIPC_LOCK_DIED : 0);
 	struct kipc_object *obj = o->obj;
 	struct kipc_sync_wake wk = { 0 };
 	struct kipc_rlock *rl = obj->mem;
 	struct kipc_lock *l = obj->mem;
-	u32 v, *word;
+	u32 *word = &l->word;
 
 	if (obj->type == &kipc_sem_type) {
 		if (!kipc_sem_release(obj->mem, kipc_sync_sem_max(obj), 1, &wk))
@@ -190,20 +187,20 @@ static void kipc_wany_untake(struct kipc_wany_obj *o, int how)
 	}
 	if (obj->type == &kipc_event_type)
 		return;
-	word = obj->type == &kipc_lock_type ? &l->word : &rl->word;
-	v = kipc_load(word);
 	if (obj->type == &kipc_rlock_type) {
-		if (kipc_load(&rl->count) > 1) {
-			kipc_store(&rl->count, kipc_load(&rl->count) - 1);
+		word = &rl->word;
+		if (kipc_rlock_is_owner(rl, o->id, task_pid_vnr(current)) <= 0 ||
+		    kipc_load(word) != mine)
 			return;
-		}
+		kipc_store(&rl->count, 0);
 		kipc_store(&rl->tid, 0);
 	}
-	if (kipc_cmpxchg(word, v, how == -EOWNERDEAD ? KIPC_LOCK_DIED : 0) == v)
+	if (kipc_cmpxchg(word, mine, how == -EOWNERDEAD ? KIPC_LOCK_DIED : 0) ==
+	    mine)
 		kipc_wake_all(obj);
 }
 
-static int kipc_wany_get(struct kipc_wany *wa, struct file *dev,
+static int kipc_wany_get(struct kipc_wany *wa,
 			 const struct kipc_wait_obj __user *uobjs)
 {
 	struct kipc_wait_obj wo;
@@ -222,7 +219,7 @@ static int kipc_wany_get(struct kipc_wany *wa, struct file *dev,
 			return -EBADF;
 		o = &wa->objs[i];
 		o->file = file;
-		if (!kipc_wany_is_object(file, dev))
+		if (!kipc_is_object_file(file))
 			return -EINVAL;
 		o->obj = file->private_data;
 		o->addr = wo.addr;
@@ -287,7 +284,9 @@ static int kipc_wany_loop(struct kipc_wany *wa, bool has_deadline,
 		init_poll_funcptr(&wa->pt, kipc_wany_requeue);
 		if (signal_pending(current))
 			return -ERESTARTSYS;
-		if (timed_out)
+		/* A wake-up storm keeps @triggered set: look at the clock too. */
+		if (timed_out || (has_deadline &&
+				  ktime_compare(ktime_get(), deadline) >= 0))
 			return -ETIMEDOUT;
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (!READ_ONCE(wa->triggered))
@@ -298,6 +297,8 @@ static int kipc_wany_loop(struct kipc_wany *wa, bool has_deadline,
 		__set_current_state(TASK_RUNNING);
 		/* Clear before the next round's reads (pairs with the waker). */
 		smp_store_mb(wa->triggered, 0);
+		/* Each round is bounded; a co-user can force endless rounds. */
+		cond_resched();
 	}
 }
 
@@ -313,6 +314,8 @@ long kipc_sync_ioc_wait_any(struct file *dev, struct kipc_wait_any __user *uarg)
 	if (arg.flags & ~KIPC_WAIT_DEADLINE || arg.pad || arg.index ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
+	if (!(arg.flags & KIPC_WAIT_DEADLINE) && arg.deadline_ns)
+		return -EINVAL;
 	if (!arg.count || arg.count > KIPC_WAIT_ANY_MAX)
 		return -EINVAL;
 
@@ -324,7 +327,7 @@ long kipc_sync_ioc_wait_any(struct file *dev, struct kipc_wait_any __user *uarg)
 		goto out;
 	}
 	wa.count = arg.count;
-	ret = kipc_wany_get(&wa, dev, u64_to_user_ptr(arg.objs));
+	ret = kipc_wany_get(&wa, u64_to_user_ptr(arg.objs));
 	if (ret)
 		goto out;
 

@@ -29,10 +29,20 @@
  * exiting or exec()ing task and a closed ring wait for it (or leak) until
  * we complete it. As ublk did on 6.1, a delayed work runs while commands
  * are pending and completes with -ECANCELED those whose task is exiting or
- * exec()ing or has a fatal signal, or whose ring is being torn down (its
- * ctx->refs is dying). Hooking ->flush would not do: closing the object's
- * descriptor says nothing about the ring, and the ring's own release never
- * runs while our command holds a reference to it. The monitor polls every
+ * exec()ing or has a fatal signal, whose thread group is exiting or
+ * exec()ing, or whose ring is being torn down (its ctx->refs is dying).
+ * The thread group matters for IORING_SETUP_SQPOLL: the request's task is
+ * then the ring's SQ thread, an io thread of the owner's group. When the
+ * group is killed that thread dequeues its SIGKILL itself (get_signal()
+ * leaves PF_IO_WORKER threads alive) and waits in io_uring_cancel_generic()
+ * for our commands before it sets PF_EXITING; it shares the owner's file
+ * table, so the ring is not closed (ctx->refs stays alive) until it exits.
+ * Only the group's exit state (SIGNAL_GROUP_EXIT, or an exec's
+ * group_exec_task) tells that it is going away.
+ *
+ * Hooking ->flush would not do: closing the object's descriptor says
+ * nothing about the ring, and the ring's own release never runs while our
+ * command holds a reference to it. The monitor polls every
  * KIPC_URING_MONITOR_PERIOD and only while something is pending.
  */
 
@@ -47,6 +57,12 @@
 
 #define KIPC_URING_MONITOR_PERIOD	(HZ / 10)
 
+/*
+ * Attempts in a row that a kick overtakes before kipc_ucmd_park() stops
+ * looping and leaves the next one to the submitter's task work.
+ */
+#define KIPC_URING_PARK_ROUNDS	16
+
 /* The command must fit the 16 bytes a 6.1 SQE without SQE128 carries. */
 static_assert(sizeof(struct kipc_uring_cmd) == 16);
 
@@ -58,6 +74,20 @@ static struct kipc_ucmd *kipc_ucmd_of(struct io_uring_cmd *cmd)
 	return *(struct kipc_ucmd **)cmd->pdu;
 }
 
+/*
+ * Is @task's thread group exiting (exit_group(), a fatal signal) or being
+ * replaced by an exec()? The request holds a reference on its task, and
+ * ->signal lives as long as the task_struct; the flags are read racily,
+ * which a periodic monitor tolerates.
+ */
+static bool kipc_ucmd_group_dying(struct task_struct *task)
+{
+	struct signal_struct *sig = task->signal;
+
+	return (READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT) ||
+	       READ_ONCE(sig->group_exec_task);
+}
+
 /* Is the command's submitter, or its ring, going away? */
 static bool kipc_ucmd_orphaned(struct kipc_ucmd *uc)
 {
@@ -65,7 +95,7 @@ static bool kipc_ucmd_orphaned(struct kipc_ucmd *uc)
 	struct task_struct *task = uc->task;
 
 	return (READ_ONCE(task->flags) & PF_EXITING) || task->in_execve ||
-	       __fatal_signal_pending(task) ||
+	       __fatal_signal_pending(task) || kipc_ucmd_group_dying(task) ||
 	       percpu_ref_is_dying(&req->ctx->refs);
 }
 
@@ -120,24 +150,37 @@ static void kipc_uring_monitor_arm(struct kipc_object *obj)
 				   KIPC_URING_MONITOR_PERIOD);
 }
 
+/* One attempt; uc->punt tells a blocking -EAGAIN from a waiting one. */
+static int kipc_ucmd_try(struct kipc_ucmd *uc)
+{
+	uc->punt = false;
+	return uc->obj->type->uring_try(uc->obj, uc);
+}
+
+static void kipc_ucmd_retry(struct io_uring_cmd *cmd, unsigned int issue_flags);
+
 /*
- * Try @uc until it completes or is listed. Returns its result, or
- * -EIOCBQUEUED when it is pending (and no longer ours).
+ * Try @uc until it completes or is listed. Returns its result, -EAGAIN
+ * when a nonblocking attempt would block (uc->punt), or -EIOCBQUEUED when
+ * it is pending (and no longer ours). A hostile waker can keep kicking:
+ * after KIPC_URING_PARK_ROUNDS overtaken attempts the next one is left to
+ * the submitter's task work, as if a kick had taken it off the list.
  */
 static int kipc_ucmd_park(struct kipc_ucmd *uc)
 {
 	struct kipc_object *obj = uc->obj;
 	unsigned long flags;
+	unsigned int round;
 	u64 gen;
 	int ret;
 
-	for (;;) {
+	for (round = 0;; round++) {
 		spin_lock_irqsave(&obj->uring.lock, flags);
 		gen = obj->uring.gen;
 		spin_unlock_irqrestore(&obj->uring.lock, flags);
 
-		ret = obj->type->uring_try(obj, uc);
-		if (ret != -EAGAIN)
+		ret = kipc_ucmd_try(uc);
+		if (ret != -EAGAIN || uc->punt)
 			return ret;
 
 		spin_lock_irqsave(&obj->uring.lock, flags);
@@ -153,9 +196,12 @@ static int kipc_ucmd_park(struct kipc_ucmd *uc)
 			return -EIOCBQUEUED;
 		}
 		spin_unlock_irqrestore(&obj->uring.lock, flags);
-		/* A hostile writer can keep kicking: stay preemptible. */
 		if (fatal_signal_pending(current))
 			return -ECANCELED;
+		if (round >= KIPC_URING_PARK_ROUNDS) {
+			io_uring_cmd_complete_in_task(uc->cmd, kipc_ucmd_retry);
+			return -EIOCBQUEUED;
+		}
 		cond_resched();
 	}
 }
@@ -170,6 +216,8 @@ static void kipc_ucmd_retry(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		kipc_ucmd_finish(uc, -ECANCELED, issue_flags);
 		return;
 	}
+	/* Task work may block: no punt, whatever issued the command. */
+	uc->nonblock = false;
 	ret = kipc_ucmd_park(uc);
 	if (ret != -EIOCBQUEUED)
 		kipc_ucmd_finish(uc, ret, issue_flags);
@@ -308,11 +356,12 @@ int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	u32 op;
 	int ret;
 
-	if (!obj->type->uring_try)
-		return -EOPNOTSUPP;
+	/* A malformed command is EINVAL whatever the object's type. */
 	ret = kipc_ucmd_parse(cmd, issue_flags, &op, &deadline, &arg);
 	if (ret)
 		return ret;
+	if (!obj->type->uring_try)
+		return -EOPNOTSUPP;
 
 	uc = kzalloc(sizeof(*uc), GFP_KERNEL_ACCOUNT);
 	if (!uc)
@@ -321,6 +370,7 @@ int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	uc->arg = arg;
 	uc->waiters_off = KIPC_WAITERS_NONE;
 	uc->task = cmd_to_io_kiocb(cmd)->task;
+	uc->nonblock = issue_flags & IO_URING_F_NONBLOCK;
 	uc->cmd = cmd;
 	uc->obj = obj;
 	INIT_LIST_HEAD(&uc->node);
@@ -329,7 +379,9 @@ int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	*(struct kipc_ucmd **)cmd->pdu = uc;
 
 	/* The fast path: no counting, nothing to undo. */
-	ret = obj->type->uring_try(obj, uc);
+	ret = kipc_ucmd_try(uc);
+	if (ret == -EAGAIN && uc->punt)
+		goto punt;
 	if (ret != -EAGAIN || (op & KIPC_URING_F_NOWAIT) ||
 	    ((op & KIPC_URING_F_DEADLINE) && ktime_get_ns() >= deadline)) {
 		kfree(uc->priv);
@@ -353,8 +405,22 @@ int kipc_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	ret = kipc_ucmd_park(uc);
 	if (ret == -EIOCBQUEUED)
 		return ret;
+	if (ret == -EAGAIN) {
+		/* uc->punt: start again from scratch in io-wq. */
+		kipc_ucmd_free(uc);
+		return -EAGAIN;
+	}
 	kipc_ucmd_free(uc);
 	return kipc_ucmd_result(cmd, ret, issue_flags);
+
+punt:
+	/*
+	 * 6.1's io_uring_cmd() copies the SQE's command bytes and io-wq
+	 * issues the command again, without IO_URING_F_NONBLOCK.
+	 */
+	kfree(uc->priv);
+	kfree(uc);
+	return -EAGAIN;
 }
 
 void kipc_uring_init(struct kipc_object *obj)

@@ -1048,4 +1048,96 @@ TEST_F(cu, pipe_ends)
 	close(fds[1]);
 }
 
+/*
+ * SQPOLL: the SQ thread issues every SQE of its rings in turn, so a put of
+ * a large message (a kernel buffer allocated and filled) must not run
+ * there: it goes to io-wq, and the NOP submitted after it completes first.
+ * The message arrives intact; a small put stays inline.
+ */
+TEST_F(cu, sqpoll_large_put)
+{
+	const size_t len = 8 << 20;
+	struct kipc_channel *ch = kt_chan_new(4, 64, len);
+	char *out = malloc(len), *in = malloc(len);
+	struct iovec oiov = { out, len }, small = { "small", 5 };
+	struct io_uring_sqe *sqe;
+	struct io_uring ring2;
+	__u64 first = 0, second = 0;
+	int fd, res1, res2;
+
+	ASSERT_NE(NULL, ch);
+	ASSERT_NE(NULL, out);
+	ASSERT_NE(NULL, in);
+	fd = kipc_channel_fd(ch);
+	msg_fill(out, len, 11);
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring2, IORING_SETUP_SQPOLL));
+	sqe = io_uring_get_sqe(&ring2);
+	kipc_prep_channel_put(sqe, fd, &oiov, KIPC_URING_NO_DEADLINE);
+	io_uring_sqe_set_data64(sqe, 1);
+	sqe = io_uring_get_sqe(&ring2);
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, 2);
+	ASSERT_EQ(2, io_uring_submit(&ring2));
+	res1 = kt_next_res(&ring2, 20000, &first);
+	res2 = kt_next_res(&ring2, 20000, &second);
+	EXPECT_EQ(0, res1);
+	EXPECT_EQ(0, res2);
+	/* The NOP did not wait for the copy. */
+	EXPECT_EQ(2, first);
+	EXPECT_EQ(1, second);
+	EXPECT_EQ((ssize_t)len, kipc_channel_get(ch, in, len, KIPC_NOWAIT));
+	EXPECT_EQ(11, msg_id(in, len));
+
+	kipc_prep_channel_put(io_uring_get_sqe(&ring2), fd, &small,
+			      KIPC_URING_NO_DEADLINE);
+	ASSERT_EQ(1, io_uring_submit(&ring2));
+	EXPECT_EQ(0, kt_next_res(&ring2, 20000, NULL));
+	EXPECT_EQ(5, kipc_channel_get(ch, in, len, KIPC_NOWAIT));
+	io_uring_queue_exit(&ring2);
+	free(out);
+	free(in);
+	kipc_channel_close(ch);
+}
+
+/*
+ * A large get punted to io-wq by the SQ thread still waits, and completes
+ * when a message arrives; a deadline still ends another one.
+ */
+TEST_F(cu, sqpoll_large_get_pending)
+{
+	const size_t len = 1 << 20;
+	struct kipc_channel *ch = kt_chan_new(4, 64, len);
+	char *in = malloc(len), *in2 = malloc(len);
+	struct iovec g = { in, len }, g2 = { in2, len };
+	struct io_uring_sqe *sqe;
+	struct io_uring ring2;
+	__u64 data = 0;
+
+	ASSERT_NE(NULL, ch);
+	ASSERT_NE(NULL, in);
+	ASSERT_NE(NULL, in2);
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring2, IORING_SETUP_SQPOLL));
+	sqe = io_uring_get_sqe(&ring2);
+	kipc_prep_channel_get(sqe, kipc_channel_fd(ch), &g,
+			      KIPC_URING_NO_DEADLINE);
+	io_uring_sqe_set_data64(sqe, 1);
+	sqe = io_uring_get_sqe(&ring2);
+	kipc_prep_channel_get(sqe, kipc_channel_fd(ch), &g2,
+			      kt_in_ns(300 * MSEC));
+	io_uring_sqe_set_data64(sqe, 2);
+	ASSERT_EQ(2, io_uring_submit(&ring2));
+	EXPECT_EQ(0, waiters_become(ch, true, 2));
+	EXPECT_EQ(-ETIMEDOUT, kt_next_res(&ring2, 20000, &data));
+	EXPECT_EQ(2, data);
+	EXPECT_EQ(0, kipc_channel_put(ch, "hello", 5, KIPC_NOWAIT));
+	EXPECT_EQ(5, kt_next_res(&ring2, 20000, &data));
+	EXPECT_EQ(1, data);
+	EXPECT_EQ(0, memcmp(in, "hello", 5));
+	EXPECT_EQ(0, waiters_become(ch, true, 0));
+	io_uring_queue_exit(&ring2);
+	free(in);
+	free(in2);
+	kipc_channel_close(ch);
+}
+
 TEST_HARNESS_MAIN

@@ -234,7 +234,7 @@ TEST_F(uring, thread_exit)
 TEST_F(uring, invalid)
 {
 	struct io_uring *r = &self->ring;
-	struct kipc_sync *s, *e;
+	struct kipc_sync *s, *e, *b;
 	int fd, efd, dev, shm;
 
 	ASSERT_EQ(0, kipc_semaphore_create(&s, NULL, 1, 3, 0, 0));
@@ -268,7 +268,20 @@ TEST_F(uring, invalid)
 	shm = kt_shm(dev, NULL, 4096, 0, 0);
 	ASSERT_LE(0, shm);
 	EXPECT_EQ(-EOPNOTSUPP, raw_cmd(r, shm, KIPC_URING_SEM_ACQUIRE, 0, 0));
+	EXPECT_EQ(-EOPNOTSUPP, raw_cmd(r, shm, 0x7f, 0, 0));
+	/* A malformed command is EINVAL before the type is asked. */
+	EXPECT_EQ(-EINVAL, raw_cmd(r, shm, KIPC_URING_SEM_ACQUIRE | (1U << 20),
+				   0, 0));
+	EXPECT_EQ(-EINVAL, raw_cmd(r, shm, 0x7f | (1U << 31), 0, 0));
+	EXPECT_EQ(-EINVAL, raw_cmd(r, shm, KIPC_URING_EVENT_WAIT, 1, 0));
 	close(shm);
+	ASSERT_EQ(0, kipc_barrier_create(&b, NULL, 2, 0, 0));
+	EXPECT_EQ(-EOPNOTSUPP, raw_cmd(r, kipc_sync_fd(b),
+				       KIPC_URING_EVENT_WAIT, 0, 0));
+	EXPECT_EQ(-EINVAL, raw_cmd(r, kipc_sync_fd(b), KIPC_URING_EVENT_WAIT |
+				   KIPC_URING_F_DEADLINE | KIPC_URING_F_NOWAIT,
+				   kt_in_ns(MSEC), 0));
+	kipc_sync_close(b);
 	close(dev);
 	kipc_sync_close(e);
 	kipc_sync_close(s);
@@ -491,6 +504,227 @@ TEST_F(uring, exec_submitter)
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	EXPECT_EQ(0, kipc_sem_value(s));
+	kipc_sync_close(s);
+}
+
+/* A child's exit within @ms, reaped; 0, or -1 (it is left running). */
+static int reaped_within(pid_t pid, int ms)
+{
+	int i;
+
+	for (i = 0; i < ms; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+static int get_waiters_reach(struct kipc_channel *ch, unsigned int n)
+{
+	struct kipc_channel_stats st;
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (!kipc_channel_stats(ch, &st) && st.get_waiters == n)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/*
+ * IORING_SETUP_SQPOLL: the ring's SQ thread issues the commands, so their
+ * task is that io thread, not the owner. Killed with an Event WAIT and a
+ * channel GET pending, the owner must still be reaped at once and the
+ * objects freed (6.1's SQ thread waits for the driver's completions).
+ */
+TEST_F(uring, sqpoll_killed)
+{
+	struct kipc_channel *ch = kt_chan_new(4, 32, 0);
+	struct kipc_sync *e;
+	int p[2], efd, cfd;
+	char c, buf[32];
+	__u64 t0;
+	pid_t pid;
+
+	ASSERT_NE(NULL, ch);
+	ASSERT_EQ(0, kipc_event_create(&e, NULL, 0, 0));
+	efd = kipc_sync_fd(e);
+	cfd = kipc_channel_fd(ch);
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	if (!pid) {
+		static char in[32];
+		struct iovec g = { in, sizeof(in) };
+		struct io_uring ring2;
+
+		if (io_uring_queue_init(8, &ring2, IORING_SETUP_SQPOLL))
+			_exit(1);
+		kipc_prep_event_wait(io_uring_get_sqe(&ring2), efd,
+				     KIPC_URING_NO_DEADLINE);
+		kipc_prep_channel_get(io_uring_get_sqe(&ring2), cfd, &g,
+				      KIPC_URING_NO_DEADLINE);
+		/* Descriptors stay open: the SQ thread looks them up later. */
+		if (io_uring_submit(&ring2) != 2)
+			_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	ASSERT_EQ(1, read(p[0], &c, 1));
+	close(p[0]);
+	/* The SQ thread issues them in its own time. */
+	EXPECT_EQ(0, kt_fdinfo_reaches(efd, "kipc-event-waiters", 1));
+	EXPECT_EQ(0, get_waiters_reach(ch, 1));
+	t0 = kt_now_ns();
+	kill(pid, SIGKILL);
+	EXPECT_EQ(0, reaped_within(pid, 5000));
+	EXPECT_GT(t0 + 5000 * MSEC, kt_now_ns());
+	EXPECT_EQ(0, kt_fdinfo_reaches(efd, "kipc-event-waiters", 0));
+	EXPECT_EQ(0, get_waiters_reach(ch, 0));
+	/* The dead GET took nothing. */
+	EXPECT_EQ(0, kipc_channel_put(ch, "mine", 4, KIPC_NOWAIT));
+	EXPECT_EQ(4, kipc_channel_get(ch, buf, sizeof(buf), KIPC_NOWAIT));
+	kipc_sync_close(e);
+	kipc_channel_close(ch);
+	/* The fixture's teardown waits for both objects to be released. */
+}
+
+/* An SQPOLL ring closed with commands pending: the driver ends them. */
+TEST_F(uring, sqpoll_ring_closed)
+{
+	struct kipc_channel *ch = kt_chan_new(4, 32, 0);
+	struct io_uring ring2;
+	struct kipc_sync *e;
+	static char in[32];
+	struct iovec g = { in, sizeof(in) };
+	int efd, cfd;
+
+	ASSERT_NE(NULL, ch);
+	ASSERT_EQ(0, kipc_event_create(&e, NULL, 0, 0));
+	efd = kipc_sync_fd(e);
+	cfd = kipc_channel_fd(ch);
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring2, IORING_SETUP_SQPOLL));
+	kipc_prep_event_wait(io_uring_get_sqe(&ring2), efd,
+			     KIPC_URING_NO_DEADLINE);
+	kipc_prep_channel_get(io_uring_get_sqe(&ring2), cfd, &g,
+			      KIPC_URING_NO_DEADLINE);
+	ASSERT_EQ(2, io_uring_submit(&ring2));
+	EXPECT_EQ(0, kt_fdinfo_reaches(efd, "kipc-event-waiters", 1));
+	EXPECT_EQ(0, get_waiters_reach(ch, 1));
+	io_uring_queue_exit(&ring2);
+	EXPECT_EQ(0, kt_fdinfo_reaches(efd, "kipc-event-waiters", 0));
+	EXPECT_EQ(0, get_waiters_reach(ch, 0));
+	kipc_sync_close(e);
+	kipc_channel_close(ch);
+}
+
+/*
+ * A pending SQPOLL Event WAIT completes normally when the event is set:
+ * its retry runs in the SQ thread.
+ */
+TEST_F(uring, sqpoll_event)
+{
+	struct io_uring ring2;
+	struct kipc_sync *e;
+	int efd;
+
+	ASSERT_EQ(0, kipc_event_create(&e, NULL, 0, 0));
+	efd = kipc_sync_fd(e);
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring2, IORING_SETUP_SQPOLL));
+	kipc_prep_event_wait(io_uring_get_sqe(&ring2), efd,
+			     kt_in_ns(20000 * MSEC));
+	ASSERT_EQ(1, io_uring_submit(&ring2));
+	EXPECT_EQ(0, kt_fdinfo_reaches(efd, "kipc-event-waiters", 1));
+	EXPECT_TRUE(kt_none_ready(&ring2));
+	EXPECT_EQ(0, kipc_event_set(e));
+	EXPECT_EQ(0, kt_next_res(&ring2, 20000, NULL));
+	io_uring_queue_exit(&ring2);
+	kipc_sync_close(e);
+}
+
+/* exec() by an SQPOLL ring's owner: its SQ thread must exit first. */
+TEST_F(uring, sqpoll_exec)
+{
+	struct kipc_sync *e;
+	int efd, i, status = -1;
+	pid_t pid;
+
+	ASSERT_EQ(0, kipc_event_create(&e, NULL, 0, 0));
+	efd = kipc_sync_fd(e);
+	pid = fork();
+	if (!pid) {
+		struct io_uring ring2;
+
+		if (io_uring_queue_init(8, &ring2, IORING_SETUP_SQPOLL))
+			_exit(1);
+		kipc_prep_event_wait(io_uring_get_sqe(&ring2), efd,
+				     KIPC_URING_NO_DEADLINE);
+		if (io_uring_submit(&ring2) != 1)
+			_exit(1);
+		if (kt_fdinfo_reaches(efd, "kipc-event-waiters", 1))
+			_exit(1);
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(1);
+	}
+	for (i = 0; i < 10000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(1000);
+	}
+	if (i == 10000)
+		kill(pid, SIGKILL);
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(0, kt_fdinfo_reaches(efd, "kipc-event-waiters", 0));
+	kipc_sync_close(e);
+}
+
+/*
+ * A WAKE storm from other processes kicks a pending command over and
+ * over: its deadline still ends it, and a release still completes another.
+ */
+TEST_F(uring, kick_storm)
+{
+	volatile int *stop = kt_shared(4096);
+	struct io_uring *r = &self->ring;
+	struct kipc_sync *s;
+	pid_t storms[2];
+	__u64 t0, data = 0;
+	int fd, i;
+
+	ASSERT_NE(NULL, stop);
+	ASSERT_EQ(0, kipc_semaphore_create(&s, NULL, 0, 3, 0, 0));
+	fd = kipc_sync_fd(s);
+	for (i = 0; i < 2; i++) {
+		storms[i] = fork();
+		ASSERT_LE(0, storms[i]);
+		if (!storms[i]) {
+			while (!*stop)
+				kipc_object_wake(fd, KIPC_SYNC_OFF_WORD,
+						 KIPC_SYNC_OFF_WAITERS, ~0U);
+			_exit(0);
+		}
+	}
+	t0 = kt_now_ns();
+	kipc_prep_sem_acquire(io_uring_get_sqe(r), fd, t0 + 300 * MSEC);
+	ASSERT_EQ(1, io_uring_submit(r));
+	EXPECT_EQ(-ETIMEDOUT, kt_next_res(r, 20000, NULL));
+	EXPECT_GT(t0 + 5000 * MSEC, kt_now_ns());
+
+	kipc_prep_sem_acquire(io_uring_get_sqe(r), fd, KIPC_URING_NO_DEADLINE);
+	ASSERT_EQ(1, io_uring_submit(r));
+	usleep(100000);
+	EXPECT_TRUE(kt_none_ready(r));
+	EXPECT_EQ(0, kipc_sem_release(s, 1));
+	EXPECT_EQ(0, kt_next_res(r, 20000, &data));
+	EXPECT_EQ(0, kipc_sem_value(s));
+	*stop = 1;
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, kt_reap(storms[i]));
+	EXPECT_EQ(0, kt_fdinfo(fd, "kipc-sem-waiters"));
 	kipc_sync_close(s);
 }
 
