@@ -262,8 +262,8 @@ extern const struct kipc_type kipc_rlock_type;
 extern const struct kipc_type kipc_event_type;
 extern const struct kipc_type kipc_barrier_type;
 extern const struct kipc_type kipc_cond_type;
-/* sync_wait_any.c: KIPC_IOC_WAIT_ANY on the control device @dev */
-long kipc_sync_ioc_wait_any(struct file *dev, struct kipc_wait_any __user *uarg);
+/* sync_wait_any.c: KIPC_IOC_WAIT_ANY on the control device */
+long kipc_sync_ioc_wait_any(struct kipc_wait_any __user *uarg);
 extern const struct kipc_type kipc_channel_type;
 /* pipe.c: KIPC_IOC_PIPE; pipes are created only there, never by type. */
 extern const struct kipc_type kipc_pipe_type;

@@ -74,7 +74,7 @@ static long kipc_dev_ioctl(struct file *file, unsigned int cmd,
 	case KIPC_IOC_UNLINK:
 		return kipc_ioc_unlink(argp);
 	case KIPC_IOC_WAIT_ANY:
-		return kipc_sync_ioc_wait_any(file, argp);
+		return kipc_sync_ioc_wait_any(argp);
 	case KIPC_IOC_PIPE:
 		return kipc_ioc_pipe(argp);
 	default:

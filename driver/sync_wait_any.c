@@ -302,7 +302,7 @@ static int kipc_wany_loop(struct kipc_wany *wa, bool has_deadline,
 	}
 }
 
-long kipc_sync_ioc_wait_any(struct file *dev, struct kipc_wait_any __user *uarg)
+long kipc_sync_ioc_wait_any(struct kipc_wait_any __user *uarg)
 {
 	struct kipc_wait_any arg;
 	struct kipc_wany wa = { .task = current };
