@@ -291,7 +291,9 @@ long kipc_ioc_wait(struct kipc_object *obj, struct kipc_wait __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	/* A deadline without its flag is a caller's bug, not "no deadline". */
 	if (arg.flags & ~KIPC_WAIT_DEADLINE ||
+	    (!(arg.flags & KIPC_WAIT_DEADLINE) && arg.deadline_ns) ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	deadline = arg.deadline_ns > KTIME_MAX ? KTIME_MAX : arg.deadline_ns;
