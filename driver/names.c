@@ -249,12 +249,13 @@ long kipc_ioc_create(struct kipc_create __user *uarg)
 	ent_found = kipc_name_lookup(name, arg.name_len);
 	if (ent_found) {
 		obj = ent_found->obj;
+		/* Permission first: a stranger learns nothing of the type. */
 		if (arg.flags & KIPC_CREATE_EXCL)
 			ret = -EEXIST;
-		else if (obj->type != type)
-			ret = -EINVAL;
 		else if (!kipc_may_open(obj, ns))
 			ret = -EACCES;
+		else if (obj->type != type)
+			ret = -EINVAL;
 		else
 			ret = kipc_object_install_fd(obj, arg.fd_flags);
 		goto out_unlock;
@@ -319,10 +320,10 @@ long kipc_ioc_open(struct kipc_open __user *uarg)
 	ent = kipc_name_lookup(name, arg.name_len);
 	if (!ent)
 		ret = -ENOENT;
-	else if (ent->obj->type->type != arg.type)
-		ret = -EINVAL;
 	else if (!kipc_may_open(ent->obj, ns))
 		ret = -EACCES;
+	else if (ent->obj->type->type != arg.type)
+		ret = -EINVAL;
 	else
 		ret = kipc_object_install_fd(ent->obj, arg.fd_flags);
 	mutex_unlock(&kipc_names_lock);
