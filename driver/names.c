@@ -84,19 +84,28 @@ static void kipc_ns_release_if_unused(struct kipc_ns *kns)
 	kfree(kns);
 }
 
-/* A kernel copy of a name from userspace (kfree it), or an ERR_PTR. */
+/*
+ * A kernel copy of a name from userspace (kfree it), or an ERR_PTR. Names
+ * hold no control character (a byte below 0x20, or 0x7f): they are shown
+ * one per line, and no name can pass for another line.
+ */
 static char *kipc_name_dup(u64 uname, u32 len)
 {
 	char *name;
+	u32 i;
 
 	if (!len)
 		return ERR_PTR(-EINVAL);
 	if (len > KIPC_NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
 	name = memdup_user_nul(u64_to_user_ptr(uname), len);
-	if (!IS_ERR(name) && memchr(name, 0, len)) {
-		kfree(name);
-		return ERR_PTR(-EINVAL);
+	if (IS_ERR(name))
+		return name;
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+			kfree(name);
+			return ERR_PTR(-EINVAL);
+		}
 	}
 	return name;
 }

@@ -127,4 +127,67 @@ TEST_F(names, permission_checked_before_type)
 	umask(old);
 }
 
+/* The "kipc-name:" line of @fd's fdinfo, and how many "kipc-type:" lines. */
+static int read_fdinfo(int fd, char *name, size_t size)
+{
+	char path[64], line[1024];
+	int types = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	name[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "kipc-type:", 10))
+			types++;
+		if (!strncmp(line, "kipc-name:\t", 11))
+			snprintf(name, size, "%s", line + 11);
+	}
+	fclose(f);
+	return types;
+}
+
+TEST_F(names, control_characters_rejected)
+{
+	static const char *const bad[] = {
+		"kt-nt\nkipc-type:\tforged", "kt-nt\t", "\n", "kt-nt\r",
+		"kt-nt\x1b[2J", "kt-nt\x7f", "\x01",
+	};
+	char shown[1024];
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fd = kt_shm(self->dev, bad[i], 1, 0, 0600);
+		EXPECT_EQ(-EINVAL, fd) TH_LOG("name %u was accepted", i);
+		if (fd >= 0) {
+			EXPECT_EQ(1, read_fdinfo(fd, shown, sizeof(shown)));
+			close(fd);
+			kt_unlink(self->dev, bad[i]);
+		}
+		EXPECT_EQ(-EINVAL, kt_open(self->dev, bad[i], KIPC_TYPE_SHM));
+		EXPECT_EQ(EINVAL, kt_unlink(self->dev, bad[i]));
+	}
+}
+
+/* Anything else is a name, shown with backslashes escaped. */
+TEST_F(names, printable_names_and_fdinfo)
+{
+	static const char name[] = "kt-nt /slash\\back \xc3\xa9 #1";
+	char shown[1024];
+	int fd;
+
+	fd = kt_shm(self->dev, name, 1, KIPC_CREATE_EXCL, 0600);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, read_fdinfo(fd, shown, sizeof(shown)));
+	EXPECT_STREQ("kt-nt /slash\\134back \xc3\xa9 #1\n", shown);
+	close(fd);
+	fd = kt_open(self->dev, name, KIPC_TYPE_SHM);
+	ASSERT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(0, kt_unlink(self->dev, name));
+}
+
 TEST_HARNESS_MAIN
