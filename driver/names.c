@@ -170,6 +170,12 @@ static void kipc_name_remove(struct kipc_name *ent)
 /*
  * Drop the names of namespaces nobody but us references: no task is in
  * them and no nsfs file or mount holds them, so they cannot be entered.
+ *
+ * Without CONFIG_IPC_NS there is one namespace, init_ipc_ns, which lives
+ * for ever, and get_ipc_ns() takes no reference: its count stays at the
+ * static 1 and would read as "only us". So nothing is ever collected then.
+ * With CONFIG_IPC_NS init_ipc_ns keeps its static reference besides ours
+ * and is never collected either.
  */
 static void kipc_names_collect(void)
 {
@@ -179,6 +185,8 @@ static void kipc_names_collect(void)
 	int bkt;
 
 	lockdep_assert_held(&kipc_names_lock);
+	if (!IS_ENABLED(CONFIG_IPC_NS))
+		return;
 	list_for_each_entry_safe(kns, next_kns, &kipc_namespaces, node) {
 		if (refcount_read(&kns->ns->ns.count) != 1)
 			continue;
