@@ -242,6 +242,7 @@ int kipc_sync_uring_try(struct kipc_object *obj, struct kipc_ucmd *uc);
 long kipc_ioc_create(struct kipc_create __user *uarg);
 long kipc_ioc_open(struct kipc_open __user *uarg);
 long kipc_ioc_unlink(struct kipc_unlink __user *uarg);
+int kipc_names_init(void);
 void kipc_names_exit(void);
 extern atomic_t kipc_names_live;
 

@@ -149,8 +149,16 @@ static struct miscdevice kipc_misc = {
 
 static int __init kipc_init(void)
 {
+	int ret;
+
 	kipc_account_init();
-	return misc_register(&kipc_misc);
+	ret = kipc_names_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&kipc_misc);
+	if (ret)
+		kipc_names_exit();
+	return ret;
 }
 
 static void __exit kipc_exit(void)

@@ -7,46 +7,117 @@
  * holds a reference on its object, so an object lives until it is unlinked
  * and its last descriptor and mapping are gone - or until its namespace is
  * gone: a namespace that only we still reference can never be entered
- * again, so its names are dropped (checked on every create, open and
- * unlink).
+ * again, so its names are dropped (a few namespaces are checked on every
+ * create, open and unlink).
+ *
+ * The names lock only guards the tables: objects are made before it is
+ * taken and freed after it is dropped, so one user's gigabyte object never
+ * stalls another user's names.
  */
 
 #include <linux/cred.h>
 #include <linux/file.h>
-#include <linux/hashtable.h>
+#include <linux/hash.h>
 #include <linux/ipc_namespace.h>
+#include <linux/jhash.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_ns.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
-#include <linux/stringhash.h>
 #include <linux/uaccess.h>
 
 #include "kipc.h"
 
 /* An IPC namespace that has names; holds one reference on it. */
 struct kipc_ns {
-	struct list_head node;
+	struct rhash_head node;		/* in kipc_nss, keyed by @ns */
 	struct ipc_namespace *ns;
-	unsigned int names;
+	struct list_head sweep;		/* in kipc_ns_sweep */
+	struct list_head names;		/* its kipc_name.ns_node */
+	struct rcu_head rcu;
 };
 
+/* A linked name; holds one reference on its object. */
 struct kipc_name {
-	struct hlist_node node;
+	struct rhash_head node;		/* in kipc_names, keyed by ns and name */
+	struct list_head ns_node;	/* in kns->names; then on a dead list */
 	struct kipc_ns *kns;
-	struct kipc_object *obj;
-	u32 hash;
+	struct kipc_object *obj;	/* obj->name is the name */
+	u32 len;
+	struct rcu_head rcu;
+};
+
+struct kipc_name_key {
+	const struct ipc_namespace *ns;
+	const char *name;
+	u32 len;
 };
 
 /*
- * kipc_names_lock protects kipc_names, kipc_namespaces and every kipc_name
- * and kipc_ns in them.
+ * kipc_names_lock serialises every change to kipc_names, kipc_nss and
+ * kipc_ns_sweep and every lookup that may lead to one (so a lookup and the
+ * insert after it are atomic), and protects kipc_ns.sweep, kipc_ns.names
+ * and kipc_name.ns_node. It is taken for table work only: never across
+ * making an object or dropping an object reference (those allocate and
+ * free up to KIPC_SHM_MAX_SIZE bytes), nor across installing a descriptor.
+ * The rhashtables have their own bucket locks, nested inside it. Entries
+ * are freed after an RCU grace period, as rhashtable asks.
  */
 static DEFINE_MUTEX(kipc_names_lock);
-static DEFINE_HASHTABLE(kipc_names, 8);
-static LIST_HEAD(kipc_namespaces);
+static struct rhashtable kipc_names;
+static struct rhashtable kipc_nss;
+static LIST_HEAD(kipc_ns_sweep);
+
+/* Namespaces checked for death per name operation, oldest checked first. */
+#define KIPC_NS_SWEEP	8
 
 /* Linked names; shown in sysfs so tests can prove nothing is left over. */
 atomic_t kipc_names_live = ATOMIC_INIT(0);
+
+static u32 kipc_name_hash(const struct ipc_namespace *ns, const char *name,
+			  u32 len, u32 seed)
+{
+	return jhash(name, len, seed ^ hash_ptr(ns, 32));
+}
+
+static u32 kipc_name_key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct kipc_name_key *key = data;
+
+	return kipc_name_hash(key->ns, key->name, key->len, seed);
+}
+
+static u32 kipc_name_obj_hash(const void *data, u32 len, u32 seed)
+{
+	const struct kipc_name *ent = data;
+
+	return kipc_name_hash(ent->kns->ns, ent->obj->name, ent->len, seed);
+}
+
+static int kipc_name_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct kipc_name_key *key = arg->key;
+	const struct kipc_name *ent = obj;
+
+	return ent->kns->ns != key->ns || ent->len != key->len ||
+	       memcmp(ent->obj->name, key->name, key->len);
+}
+
+static const struct rhashtable_params kipc_names_params = {
+	.head_offset = offsetof(struct kipc_name, node),
+	.key_len = sizeof(struct kipc_name_key),
+	.hashfn = kipc_name_key_hash,
+	.obj_hashfn = kipc_name_obj_hash,
+	.obj_cmpfn = kipc_name_cmp,
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params kipc_nss_params = {
+	.head_offset = offsetof(struct kipc_ns, node),
+	.key_offset = offsetof(struct kipc_ns, ns),
+	.key_len = sizeof(struct ipc_namespace *),
+	.automatic_shrinking = true,
+};
 
 /* put_ipc_ns() is not exported; the namespace's own operations reach it. */
 static void kipc_ns_put(struct ipc_namespace *ns)
@@ -56,68 +127,71 @@ static void kipc_ns_put(struct ipc_namespace *ns)
 #endif
 }
 
-/* The kipc_ns of the caller's namespace, made if needed; NULL if no memory. */
-static struct kipc_ns *kipc_ns_current(void)
+/*
+ * The kipc_ns of @ns: the existing one, else *@spare (which then becomes
+ * NULL), else NULL when inserting it failed.
+ */
+static struct kipc_ns *kipc_ns_get(struct ipc_namespace *ns,
+				   struct kipc_ns **spare)
 {
-	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
 	struct kipc_ns *kns;
 
 	lockdep_assert_held(&kipc_names_lock);
-	list_for_each_entry(kns, &kipc_namespaces, node)
-		if (kns->ns == ns)
-			return kns;
-	kns = kzalloc(sizeof(*kns), GFP_KERNEL);
-	if (!kns)
+	kns = rhashtable_lookup_fast(&kipc_nss, &ns, kipc_nss_params);
+	if (kns)
+		return kns;
+	kns = *spare;
+	kns->ns = ns;
+	INIT_LIST_HEAD(&kns->names);
+	if (rhashtable_insert_fast(&kipc_nss, &kns->node, kipc_nss_params))
 		return NULL;
-	kns->ns = get_ipc_ns(ns);
-	list_add(&kns->node, &kipc_namespaces);
+	get_ipc_ns(ns);
+	list_add_tail(&kns->sweep, &kipc_ns_sweep);
+	*spare = NULL;
 	return kns;
 }
 
 static void kipc_ns_release_if_unused(struct kipc_ns *kns)
 {
 	lockdep_assert_held(&kipc_names_lock);
-	if (kns->names)
+	if (!list_empty(&kns->names))
 		return;
-	list_del(&kns->node);
+	rhashtable_remove_fast(&kipc_nss, &kns->node, kipc_nss_params);
+	list_del(&kns->sweep);
 	kipc_ns_put(kns->ns);
-	kfree(kns);
+	kfree_rcu(kns, rcu);
 }
 
-/* A kernel copy of a name from userspace (kfree it), or an ERR_PTR. */
+/*
+ * A kernel copy of a name from userspace (kfree it), or an ERR_PTR. Names
+ * hold no control character (a byte below 0x20, or 0x7f): they are shown
+ * one per line, and no name can pass for another line.
+ */
 static char *kipc_name_dup(u64 uname, u32 len)
 {
 	char *name;
+	u32 i;
 
 	if (!len)
 		return ERR_PTR(-EINVAL);
 	if (len > KIPC_NAME_MAX)
 		return ERR_PTR(-ENAMETOOLONG);
 	name = memdup_user_nul(u64_to_user_ptr(uname), len);
-	if (!IS_ERR(name) && memchr(name, 0, len)) {
-		kfree(name);
-		return ERR_PTR(-EINVAL);
+	if (IS_ERR(name))
+		return name;
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+			kfree(name);
+			return ERR_PTR(-EINVAL);
+		}
 	}
 	return name;
 }
 
-static u32 kipc_name_hash(struct ipc_namespace *ns, const char *name, u32 len)
+static struct kipc_name *kipc_name_find(const struct kipc_name_key *key)
 {
-	return full_name_hash(ns, name, len);
-}
-
-static struct kipc_name *kipc_name_find(struct ipc_namespace *ns,
-					const char *name, u32 len)
-{
-	u32 hash = kipc_name_hash(ns, name, len);
-	struct kipc_name *ent;
-
 	lockdep_assert_held(&kipc_names_lock);
-	hash_for_each_possible(kipc_names, ent, node, hash)
-		if (ent->hash == hash && ent->kns->ns == ns &&
-		    !strcmp(ent->obj->name, name))
-			return ent;
-	return NULL;
+	return rhashtable_lookup_fast(&kipc_names, key, kipc_names_params);
 }
 
 /* Read and write permission, as the IPC objects check it. */
@@ -145,80 +219,190 @@ static int kipc_check_fd_flags(u32 fd_flags)
 	return fd_flags & ~(KIPC_FD_INHERIT | KIPC_FD_NONBLOCK) ? -EINVAL : 0;
 }
 
-static void kipc_name_remove(struct kipc_name *ent)
+/*
+ * Unlink @ent and move it to @dead, for kipc_names_release() after the
+ * lock is dropped. The caller then releases ent->kns if it is unused.
+ */
+static void kipc_name_unhash(struct kipc_name *ent, struct list_head *dead)
 {
-	struct kipc_ns *kns = ent->kns;
-
 	lockdep_assert_held(&kipc_names_lock);
-	hash_del(&ent->node);
+	rhashtable_remove_fast(&kipc_names, &ent->node, kipc_names_params);
+	list_move(&ent->ns_node, dead);
 	atomic_dec(&kipc_names_live);
-	kipc_object_put(ent->obj);
-	kfree(ent);
-	kns->names--;
+}
+
+/* Drop the object references of unhashed names, without the names lock. */
+static void kipc_names_release(struct list_head *dead)
+{
+	struct kipc_name *ent, *tmp;
+
+	list_for_each_entry_safe(ent, tmp, dead, ns_node) {
+		kipc_object_put(ent->obj);
+		kfree_rcu(ent, rcu);
+		cond_resched();
+	}
+}
+
+static void kipc_ns_unhash_all(struct kipc_ns *kns, struct list_head *dead)
+{
+	struct kipc_name *ent, *tmp;
+
+	list_for_each_entry_safe(ent, tmp, &kns->names, ns_node)
+		kipc_name_unhash(ent, dead);
 	kipc_ns_release_if_unused(kns);
 }
 
 /*
- * Drop the names of namespaces nobody but us references: no task is in
- * them and no nsfs file or mount holds them, so they cannot be entered.
+ * Move the names of namespaces nobody but us references to @dead: no task
+ * is in them and no nsfs file or mount holds them, so they cannot be
+ * entered. Up to KIPC_NS_SWEEP namespaces are checked per call, in turn,
+ * so a call costs the same however many namespaces have names.
+ *
+ * Without CONFIG_IPC_NS there is one namespace, init_ipc_ns, which lives
+ * for ever, and get_ipc_ns() takes no reference: its count stays at the
+ * static 1 and would read as "only us". So nothing is ever collected then.
+ * With CONFIG_IPC_NS init_ipc_ns keeps its static reference besides ours
+ * and is never collected either.
  */
-static void kipc_names_collect(void)
+static void kipc_names_collect(struct list_head *dead)
 {
-	struct kipc_ns *kns, *next_kns;
-	struct hlist_node *tmp;
-	struct kipc_name *ent;
-	int bkt;
+	struct kipc_ns *kns, *next;
+	unsigned int n = 0;
 
 	lockdep_assert_held(&kipc_names_lock);
-	list_for_each_entry_safe(kns, next_kns, &kipc_namespaces, node) {
-		if (refcount_read(&kns->ns->ns.count) != 1)
-			continue;
-		/* Removing its last name frees kns: stop before that. */
-		hash_for_each_safe(kipc_names, bkt, tmp, ent, node) {
-			if (ent->kns != kns)
-				continue;
-			if (kns->names == 1) {
-				kipc_name_remove(ent);
-				break;
-			}
-			kipc_name_remove(ent);
+	if (!IS_ENABLED(CONFIG_IPC_NS))
+		return;
+	list_for_each_entry_safe(kns, next, &kipc_ns_sweep, sweep) {
+		if (n++ == KIPC_NS_SWEEP) {
+			/* Start at the first one unchecked next time. */
+			list_rotate_to_front(&kns->sweep, &kipc_ns_sweep);
+			break;
 		}
+		if (refcount_read(&kns->ns->ns.count) == 1)
+			kipc_ns_unhash_all(kns, dead);
 	}
 }
 
-/* The caller's name, after dropping those of dead namespaces. */
-static struct kipc_name *kipc_name_lookup(const char *name, u32 len)
+/*
+ * The object named @key, with a reference, if the caller may open it as a
+ * @type; an ERR_PTR otherwise: -ENOENT if there is no such name. The
+ * permission is checked before the type, so that a caller who may not
+ * open the object learns nothing about it.
+ */
+static struct kipc_object *kipc_name_open(const struct kipc_name_key *key,
+					  u32 type, bool excl)
 {
-	lockdep_assert_held(&kipc_names_lock);
-	kipc_names_collect();
-	return kipc_name_find(current->nsproxy->ipc_ns, name, len);
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	struct kipc_name *ent = kipc_name_find(key);
+
+	if (!ent)
+		return ERR_PTR(-ENOENT);
+	if (excl)
+		return ERR_PTR(-EEXIST);
+	if (!kipc_may_open(ent->obj, ns))
+		return ERR_PTR(-EACCES);
+	if (ent->obj->type->type != type)
+		return ERR_PTR(-EINVAL);
+	kipc_object_get(ent->obj);
+	return ent->obj;
+}
+
+/* kipc_name_open() after collecting dead namespaces, taking the lock. */
+static struct kipc_object *kipc_name_open_locked(const struct kipc_name_key *key,
+						 u32 type, bool excl)
+{
+	struct kipc_object *obj;
+	LIST_HEAD(dead);
+
+	mutex_lock(&kipc_names_lock);
+	kipc_names_collect(&dead);
+	obj = kipc_name_open(key, type, excl);
+	mutex_unlock(&kipc_names_lock);
+	kipc_names_release(&dead);
+	return obj;
+}
+
+/* A new descriptor on @obj, dropping the caller's reference. */
+static int kipc_install_put(struct kipc_object *obj, u32 fd_flags)
+{
+	int fd = kipc_object_install_fd(obj, fd_flags);
+
+	kipc_object_put(obj);
+	return fd;
 }
 
 static long kipc_create_anonymous(const struct kipc_type *type,
 				  struct kipc_create *arg)
 {
 	struct kipc_object *obj;
-	int fd;
 
 	if (arg->name_len || arg->mode || arg->flags)
 		return -EINVAL;
 	obj = kipc_object_create(type, &arg->params, "", 0);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	fd = kipc_object_install_fd(obj, arg->fd_flags);
-	kipc_object_put(obj);
-	return fd;
+	return kipc_install_put(obj, arg->fd_flags);
+}
+
+/*
+ * Link @obj (whose reference the name takes) as @key unless the name
+ * exists. Returns NULL when linked; else what kipc_name_open() returned
+ * for the existing name (the object that won a race), or -ENOMEM.
+ */
+static struct kipc_object *kipc_name_link(const struct kipc_name_key *key,
+					  struct kipc_object *obj, bool excl)
+{
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	struct kipc_object *found;
+	struct kipc_ns *kns, *spare;
+	struct kipc_name *ent;
+	LIST_HEAD(dead);
+
+	ent = kzalloc(sizeof(*ent), GFP_KERNEL_ACCOUNT);
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+	found = ERR_PTR(-ENOMEM);
+	if (!ent || !spare)
+		goto out_free;
+	ent->obj = obj;
+	ent->len = key->len;
+
+	mutex_lock(&kipc_names_lock);
+	kipc_names_collect(&dead);
+	found = kipc_name_open(key, obj->type->type, excl);
+	if (PTR_ERR(found) != -ENOENT)
+		goto out_unlock;
+	found = ERR_PTR(-ENOMEM);
+	kns = kipc_ns_get(ns, &spare);
+	if (!kns)
+		goto out_unlock;
+	ent->kns = kns;
+	if (rhashtable_insert_fast(&kipc_names, &ent->node, kipc_names_params)) {
+		kipc_ns_release_if_unused(kns);
+		goto out_unlock;
+	}
+	list_add_tail(&ent->ns_node, &kns->names);
+	atomic_inc(&kipc_names_live);
+	ent = NULL;
+	found = NULL;
+out_unlock:
+	mutex_unlock(&kipc_names_lock);
+	kipc_names_release(&dead);
+out_free:
+	kfree(spare);
+	kfree(ent);
+	return found;
 }
 
 long kipc_ioc_create(struct kipc_create __user *uarg)
 {
+	struct kipc_name_key key;
 	const struct kipc_type *type;
-	struct ipc_namespace *ns;
-	struct kipc_object *obj;
-	struct kipc_name *ent, *ent_found;
+	struct kipc_object *obj, *found;
 	struct kipc_create arg;
-	char *name;
+	struct file *file;
+	bool excl;
 	long ret;
+	int fd;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -236,73 +420,75 @@ long kipc_ioc_create(struct kipc_create __user *uarg)
 	if (ret < 0)
 		return ret;
 
-	name = kipc_name_dup(arg.name, arg.name_len);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
-	ent = kzalloc(sizeof(*ent), GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!ent)
+	key.ns = current->nsproxy->ipc_ns;
+	key.len = arg.name_len;
+	key.name = kipc_name_dup(arg.name, arg.name_len);
+	if (IS_ERR(key.name))
+		return PTR_ERR(key.name);
+	excl = arg.flags & KIPC_CREATE_EXCL;
+
+	/* An existing name is opened without making an object first. */
+	found = kipc_name_open_locked(&key, type->type, excl);
+	if (PTR_ERR(found) != -ENOENT) {
+		ret = IS_ERR(found) ? PTR_ERR(found) :
+				      kipc_install_put(found, arg.fd_flags);
 		goto out_free;
-
-	ns = current->nsproxy->ipc_ns;
-	mutex_lock(&kipc_names_lock);
-	ent_found = kipc_name_lookup(name, arg.name_len);
-	if (ent_found) {
-		obj = ent_found->obj;
-		if (arg.flags & KIPC_CREATE_EXCL)
-			ret = -EEXIST;
-		else if (obj->type != type)
-			ret = -EINVAL;
-		else if (!kipc_may_open(obj, ns))
-			ret = -EACCES;
-		else
-			ret = kipc_object_install_fd(obj, arg.fd_flags);
-		goto out_unlock;
 	}
 
-	ent->kns = kipc_ns_current();
-	if (!ent->kns) {
-		ret = -ENOMEM;
-		goto out_unlock;
-	}
-	obj = kipc_object_create(type, &arg.params, name,
+	/*
+	 * Make the object and its file unlocked: zeroing its memory may take
+	 * long. The file is made before the name is linked, so that a linked
+	 * name's creator never fails.
+	 */
+	fd = get_unused_fd_flags(arg.fd_flags & KIPC_FD_INHERIT ? 0 : O_CLOEXEC);
+	ret = fd;
+	if (fd < 0)
+		goto out_free;
+	obj = kipc_object_create(type, &arg.params, key.name,
 				 arg.mode & ~current_umask());
-	if (IS_ERR(obj)) {
-		ret = PTR_ERR(obj);
-		goto out_release_ns;
-	}
-	ret = kipc_object_install_fd(obj, arg.fd_flags);
-	if (ret < 0) {
+	ret = PTR_ERR(obj);
+	if (IS_ERR(obj))
+		goto out_put_fd;
+	file = kipc_object_getfile(obj, arg.fd_flags);
+	ret = PTR_ERR(file);
+	if (IS_ERR(file)) {
 		kipc_object_put(obj);
-		goto out_release_ns;
+		goto out_put_fd;
 	}
-	/* The name takes over our reference. */
-	ent->obj = obj;
-	ent->hash = kipc_name_hash(ns, name, arg.name_len);
-	ent->kns->names++;
-	hash_add(kipc_names, &ent->node, ent->hash);
-	atomic_inc(&kipc_names_live);
-	mutex_unlock(&kipc_names_lock);
-	kfree(name);
-	return ret;
 
-out_release_ns:
-	kipc_ns_release_if_unused(ent->kns);
-out_unlock:
-	mutex_unlock(&kipc_names_lock);
+	found = kipc_name_link(&key, obj, excl);
+	if (!found) {
+		fd_install(fd, file);
+		kfree(key.name);
+		return fd;
+	}
+	/* Lost a race with a create of the same name: open the winner. */
+	fput(file);
+	kipc_object_put(obj);
+	ret = PTR_ERR(found);
+	if (IS_ERR(found))
+		goto out_put_fd;
+	file = kipc_object_getfile(found, arg.fd_flags);
+	kipc_object_put(found);
+	ret = PTR_ERR(file);
+	if (IS_ERR(file))
+		goto out_put_fd;
+	fd_install(fd, file);
+	kfree(key.name);
+	return fd;
+
+out_put_fd:
+	put_unused_fd(fd);
 out_free:
-	kfree(ent);
-	kfree(name);
+	kfree(key.name);
 	return ret;
 }
 
 long kipc_ioc_open(struct kipc_open __user *uarg)
 {
-	struct ipc_namespace *ns;
+	struct kipc_name_key key;
+	struct kipc_object *obj;
 	struct kipc_open arg;
-	struct kipc_name *ent;
-	char *name;
-	long ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -310,66 +496,77 @@ long kipc_ioc_open(struct kipc_open __user *uarg)
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)) ||
 	    !kipc_type_find(arg.type))
 		return -EINVAL;
-	name = kipc_name_dup(arg.name, arg.name_len);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
-
-	ns = current->nsproxy->ipc_ns;
-	mutex_lock(&kipc_names_lock);
-	ent = kipc_name_lookup(name, arg.name_len);
-	if (!ent)
-		ret = -ENOENT;
-	else if (ent->obj->type->type != arg.type)
-		ret = -EINVAL;
-	else if (!kipc_may_open(ent->obj, ns))
-		ret = -EACCES;
-	else
-		ret = kipc_object_install_fd(ent->obj, arg.fd_flags);
-	mutex_unlock(&kipc_names_lock);
-	kfree(name);
-	return ret;
+	key.ns = current->nsproxy->ipc_ns;
+	key.len = arg.name_len;
+	key.name = kipc_name_dup(arg.name, arg.name_len);
+	if (IS_ERR(key.name))
+		return PTR_ERR(key.name);
+	obj = kipc_name_open_locked(&key, arg.type, false);
+	kfree(key.name);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	return kipc_install_put(obj, arg.fd_flags);
 }
 
 long kipc_ioc_unlink(struct kipc_unlink __user *uarg)
 {
-	struct ipc_namespace *ns;
+	struct kipc_name_key key;
 	struct kipc_unlink arg;
 	struct kipc_name *ent;
-	char *name;
-	long ret;
+	LIST_HEAD(dead);
+	long ret = 0;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
-	name = kipc_name_dup(arg.name, arg.name_len);
-	if (IS_ERR(name))
-		return PTR_ERR(name);
+	key.ns = current->nsproxy->ipc_ns;
+	key.len = arg.name_len;
+	key.name = kipc_name_dup(arg.name, arg.name_len);
+	if (IS_ERR(key.name))
+		return PTR_ERR(key.name);
 
-	ns = current->nsproxy->ipc_ns;
 	mutex_lock(&kipc_names_lock);
-	ent = kipc_name_lookup(name, arg.name_len);
-	ret = 0;
-	if (!ent)
+	kipc_names_collect(&dead);
+	ent = kipc_name_find(&key);
+	if (!ent) {
 		ret = -ENOENT;
-	else if (!kipc_may_unlink(ent->obj, ns))
+	} else if (!kipc_may_unlink(ent->obj, current->nsproxy->ipc_ns)) {
 		ret = -EACCES;
-	else
-		kipc_name_remove(ent);
+	} else {
+		kipc_name_unhash(ent, &dead);
+		kipc_ns_release_if_unused(ent->kns);
+	}
 	mutex_unlock(&kipc_names_lock);
-	kfree(name);
+	/* The last reference may go here, and with it gigabytes. */
+	kipc_names_release(&dead);
+	kfree(key.name);
+	return ret;
+}
+
+int kipc_names_init(void)
+{
+	int ret = rhashtable_init(&kipc_names, &kipc_names_params);
+
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&kipc_nss, &kipc_nss_params);
+	if (ret)
+		rhashtable_destroy(&kipc_names);
 	return ret;
 }
 
 /* Module unload: names do not pin the module; their objects go with it. */
 void kipc_names_exit(void)
 {
-	struct hlist_node *tmp;
-	struct kipc_name *ent;
-	int bkt;
+	struct kipc_ns *kns, *next;
+	LIST_HEAD(dead);
 
 	mutex_lock(&kipc_names_lock);
-	hash_for_each_safe(kipc_names, bkt, tmp, ent, node)
-		kipc_name_remove(ent);
+	list_for_each_entry_safe(kns, next, &kipc_ns_sweep, sweep)
+		kipc_ns_unhash_all(kns, &dead);
 	mutex_unlock(&kipc_names_lock);
+	kipc_names_release(&dead);
+	rhashtable_destroy(&kipc_nss);
+	rhashtable_destroy(&kipc_names);
 }

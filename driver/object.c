@@ -225,12 +225,20 @@ static long kipc_obj_ioctl(struct file *file, unsigned int cmd,
 	return -ENOTTY;
 }
 
+/* What fdinfo escapes in a name (as \ooo): backslash and every control. */
+static const char kipc_name_esc[] = "\\\x7f"
+	"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f";
+
 static void kipc_obj_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct kipc_object *obj = file->private_data;
 
 	seq_printf(m, "kipc-type:\t%s\n", obj->type->name);
-	seq_printf(m, "kipc-name:\t%s\n", obj->name);
+	/* Names have no control character; escape anyway, and '\\'. */
+	seq_puts(m, "kipc-name:\t");
+	seq_escape(m, obj->name, kipc_name_esc);
+	seq_putc(m, '\n');
 	seq_printf(m, "kipc-size:\t%zu\n", obj->size);
 	seq_printf(m, "kipc-mappings:\t%d\n", atomic_read(&obj->mappings));
 	seq_printf(m, "kipc-sleepers:\t%u\n", kipc_wait_sleepers(obj));

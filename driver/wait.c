@@ -14,6 +14,7 @@
  */
 
 #include <linux/hrtimer.h>
+#include <linux/nospec.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 
@@ -43,12 +44,19 @@ static int kipc_waiter_wake(struct wait_queue_entry *wqe, unsigned int mode,
 	return 1;
 }
 
-/* The word at @offset, or NULL when it is not an aligned word of @obj. */
+/*
+ * The word at byte @offset, or NULL when it is not an aligned word of @obj.
+ * @offset comes from userspace: the word index is clamped under
+ * speculation too, so a mispredicted bounds check reads nothing beyond.
+ */
 u32 *kipc_word(struct kipc_object *obj, u64 offset)
 {
-	if (offset & 3 || offset > obj->size - sizeof(u32))
+	size_t words = obj->size / sizeof(u32);
+	u64 index = offset / sizeof(u32);
+
+	if (offset % sizeof(u32) || index >= words)
 		return NULL;
-	return obj->mem + offset;
+	return (u32 *)obj->mem + array_index_nospec((size_t)index, words);
 }
 
 /*
@@ -57,12 +65,15 @@ u32 *kipc_word(struct kipc_object *obj, u64 offset)
  */
 atomic_t *kipc_waiters(struct kipc_object *obj, u64 offset, int *err)
 {
+	u32 *word;
+
 	*err = 0;
 	if (offset == KIPC_WAITERS_NONE)
 		return NULL;
-	if (!kipc_word(obj, offset))
+	word = kipc_word(obj, offset);
+	if (!word)
 		*err = -EINVAL;
-	return (atomic_t *)kipc_word(obj, offset);
+	return (atomic_t *)word;
 }
 
 /*
@@ -291,7 +302,9 @@ long kipc_ioc_wait(struct kipc_object *obj, struct kipc_wait __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	/* A deadline without its flag is a caller's bug, not "no deadline". */
 	if (arg.flags & ~KIPC_WAIT_DEADLINE ||
+	    (!(arg.flags & KIPC_WAIT_DEADLINE) && arg.deadline_ns) ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	deadline = arg.deadline_ns > KTIME_MAX ? KTIME_MAX : arg.deadline_ns;

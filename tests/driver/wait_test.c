@@ -221,6 +221,27 @@ TEST_F(wait, rejects_bad_input)
 	EXPECT_EQ(-EINVAL, kt_ioctl_fd(self->fd, KIPC_OBJ_IOC_WAKE, &k));
 }
 
+/* A deadline is valid only with its flag: without, it is refused. */
+TEST_F(wait, deadline_without_flag_rejected)
+{
+	struct kipc_wait w = {
+		.offset = WORD, .waiters_offset = NONE, .expected = 4,
+		.deadline_ns = 1,
+	};
+
+	/* The word differs: a driver that ignored the deadline says EAGAIN. */
+	self->mem[0] = 5;
+	EXPECT_EQ(-EINVAL, kt_ioctl_fd(self->fd, KIPC_OBJ_IOC_WAIT, &w));
+	w.deadline_ns = ~0ULL;
+	EXPECT_EQ(-EINVAL, kt_ioctl_fd(self->fd, KIPC_OBJ_IOC_WAIT, &w));
+	w.flags = KIPC_WAIT_DEADLINE;
+	EXPECT_EQ(-EAGAIN, kt_ioctl_fd(self->fd, KIPC_OBJ_IOC_WAIT, &w));
+	/* The flag with deadline 0: long past. */
+	w.deadline_ns = 0;
+	w.expected = 5;
+	EXPECT_EQ(-ETIMEDOUT, kt_ioctl_fd(self->fd, KIPC_OBJ_IOC_WAIT, &w));
+}
+
 /* Many rounds of a two-process hand-off: no wake-up is ever lost. */
 TEST_F(wait, ping_pong_never_loses_a_wakeup)
 {
