@@ -58,7 +58,10 @@ struct kipc_api {
 #define KIPC_TYPE_CONDITION	8
 #define KIPC_TYPE_PIPE		9	/* two-ended channel (driver/pipe.c) */
 
-/* Longest object name, in bytes; names are 1..KIPC_NAME_MAX bytes, no NUL. */
+/*
+ * Longest object name, in bytes; names are 1..KIPC_NAME_MAX bytes without
+ * control characters (0x00-0x1f, 0x7f).
+ */
 #define KIPC_NAME_MAX		255
 
 /* struct kipc_create.flags */
