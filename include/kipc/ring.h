@@ -81,6 +81,17 @@ typedef __s64 s64;
 #define KIPC_RING_SPIN		256
 
 /*
+ * Attempts in a row that a blocking put or get may make, each failing with
+ * -EAGAIN without sleeping, before it reports the ring corrupt (-EIO). Each
+ * such round means the ring changed under us or that its words contradict
+ * each other (the try operations give up after KIPC_RING_SPIN steps while
+ * kipc_ring_can_get()/can_put() err towards true): a hostile writer, e.g.
+ * one rewinding head or tail, can keep that up for ever. Honest contention
+ * loses a race a few times in a row at most.
+ */
+#define KIPC_RING_ROUNDS	1024
+
+/*
  * Slot state word: position (46 bits) | phase (2 bits) | owner (16 bits).
  * The position is the ring position modulo 2^46; comparisons are modular.
  */
@@ -303,7 +314,10 @@ static inline u16 kipc_ring_state_owner(u64 state)
 /*
  * Signed distance from position @pos to the position recorded in @state,
  * modulo 2^46. Valid states are within one lap of any position a live party
- * reads from head or tail, so the sign is meaningful.
+ * reads from head or tail, so the sign is meaningful. At the current head or
+ * tail it is -capacity, 0 or capacity: claims are made only at the hint's
+ * value and a slot is freed one lap on, so a state further ahead than one
+ * lap, seen while the hint still holds its value, is corrupt.
  */
 static inline s64 kipc_ring_dist(u64 state, u64 pos)
 {
@@ -479,6 +493,12 @@ static inline int kipc_ring_claim(const struct kipc_ring_view *v, u16 owner,
 
 		if (!kipc_ring_state_in_slot(v, st, pos))
 			return -EIO;
+		if (d > cap) {
+			/* Beyond any claim yet, unless our tail was stale. */
+			if (kipc_load(&h->tail) == pos)
+				return -EIO;
+			continue;
+		}
 		if (st == free) {
 			u64 mine = kipc_ring_state(pos, KIPC_RING_WRITING, owner);
 
@@ -639,6 +659,12 @@ static inline int kipc_ring_take(const struct kipc_ring_view *v, u16 owner,
 
 		if (!kipc_ring_state_in_slot(v, st, pos))
 			return -EIO;
+		if (d > cap) {
+			/* Beyond any claim yet, unless our head was stale. */
+			if (kipc_load(&h->head) == pos)
+				return -EIO;
+			continue;
+		}
 		if (d > 0 || (d == 0 && phase == KIPC_RING_READING)) {
 			/* Taken or skipped already: the head lags, help it. */
 			kipc_cmpxchg(&h->head, pos, pos + 1);
@@ -837,7 +863,7 @@ static inline bool kipc_ring_can_get(const struct kipc_ring_view *v)
 		s64 d = kipc_ring_dist(st, pos);
 		u32 phase = kipc_ring_state_phase(st);
 
-		if (!kipc_ring_state_in_slot(v, st, pos))
+		if (!kipc_ring_state_in_slot(v, st, pos) || d > cap)
 			return true;
 		if (d > 0 || (d == 0 && phase == KIPC_RING_READING))
 			continue;	/* taken or skipped: look further */
@@ -872,7 +898,7 @@ static inline bool kipc_ring_can_put(const struct kipc_ring_view *v)
 		s64 d = kipc_ring_dist(st, pos);
 		u32 phase = kipc_ring_state_phase(st);
 
-		if (!kipc_ring_state_in_slot(v, st, pos))
+		if (!kipc_ring_state_in_slot(v, st, pos) || d > cap)
 			return true;
 		if (d == 0 && phase == KIPC_RING_FREE)
 			return true;
