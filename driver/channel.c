@@ -431,6 +431,9 @@ static long kipc_channel_ioc_wait(struct kipc_object *obj,
 	    arg.flags & ~KIPC_WAIT_DEADLINE || arg.pad ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
+	/* A deadline without its flag is a caller's bug, not "no deadline". */
+	if (arg.deadline_ns && !(arg.flags & KIPC_WAIT_DEADLINE))
+		return -EINVAL;
 	ch = arg.op == KIPC_CHANNEL_GET ? e->get : e->put;
 	if (!ch)
 		return -EBADF;
@@ -957,7 +960,8 @@ static long kipc_channel_ioc_large(struct kipc_object *obj,
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags & ~(KIPC_WAIT_DEADLINE | KIPC_CHANNEL_LARGE_NOWAIT) ||
-	    arg.pad || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+	    arg.pad || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)) ||
+	    (arg.deadline_ns && !(arg.flags & KIPC_WAIT_DEADLINE)))
 		return -EINVAL;
 	if (!ch)
 		return -EBADF;
