@@ -268,16 +268,22 @@ static struct kipc_channel_buf *kipc_channel_buf_find(struct kipc_channel *ch,
 static int kipc_channel_publish_buf(struct kipc_channel *ch,
 				    struct kipc_channel_buf *buf)
 {
+	u64 handle = buf->handle;
+	u32 len = buf->len;
 	struct kipc_ring_cookie c;
 	int ret;
 
 	ret = kipc_ring_claim(&ch->view, KIPC_RING_OWNER_KERNEL,
-			      sizeof(buf->handle), &c);
+			      sizeof(handle), &c);
 	if (ret)
 		return ret;
+	/*
+	 * From here a consumer may find, take and free @buf: a co-mapper
+	 * sees the handle in the slot and can forge a record naming it.
+	 */
 	atomic_set(&buf->state, KIPC_CHANNEL_BUF_QUEUED);
-	memcpy(c.data, &buf->handle, sizeof(buf->handle));
-	kipc_ring_publish(&ch->view, &c, KIPC_RING_REC_INDIRECT, buf->len);
+	memcpy(c.data, &handle, sizeof(handle));
+	kipc_ring_publish(&ch->view, &c, KIPC_RING_REC_INDIRECT, len);
 	return 0;
 }
 
@@ -423,6 +429,9 @@ static long kipc_channel_ioc_wait(struct kipc_object *obj,
 	if ((arg.op != KIPC_CHANNEL_GET && arg.op != KIPC_CHANNEL_PUT) ||
 	    arg.flags & ~KIPC_WAIT_DEADLINE || arg.pad ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+		return -EINVAL;
+	/* A deadline without its flag is a caller's bug, not "no deadline". */
+	if (arg.deadline_ns && !(arg.flags & KIPC_WAIT_DEADLINE))
 		return -EINVAL;
 	ch = arg.op == KIPC_CHANNEL_GET ? e->get : e->put;
 	if (!ch)
@@ -589,6 +598,23 @@ __poll_t kipc_channel_poll(struct kipc_object *obj, struct file *file,
 	return mask;
 }
 
+/*
+ * Between two attempts of a put or get, after one that failed without
+ * sleeping. A hostile co-mapper can make every attempt fail that way (see
+ * KIPC_RING_ROUNDS): bound them, stay killable and let others run.
+ */
+static int kipc_channel_spin(bool nowait, unsigned int *rounds)
+{
+	if (++*rounds > KIPC_RING_ROUNDS)
+		return -EIO;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (!nowait && signal_pending(current))
+		return -ERESTARTSYS;
+	cond_resched();
+	return 0;
+}
+
 /* How a kernel-side put or get may sleep, and where a get reports. */
 struct kipc_channel_how {
 	bool nowait;
@@ -669,12 +695,14 @@ static ssize_t kipc_channel_get_one(struct kipc_object *obj,
 /*
  * One message, inline or indirect, from @ch into @to. Returns its length,
  * or -ENODATA once @ch is empty and its writer gone (every message put
- * before is delivered first), -EBADF without a ring to get from.
+ * before is delivered first), -EBADF without a ring to get from, -EIO
+ * after KIPC_RING_ROUNDS attempts in a row failed without sleeping.
  */
 static ssize_t kipc_channel_kget(struct kipc_object *obj,
 				 struct kipc_channel *ch, struct iov_iter *to,
 				 const struct kipc_channel_how *how)
 {
+	unsigned int rounds = 0;
 	struct kipc_ring_hdr *h;
 	struct kipc_ring_msg m;
 	ssize_t ret;
@@ -694,19 +722,28 @@ static ssize_t kipc_channel_kget(struct kipc_object *obj,
 
 			ret = kipc_channel_get_one(obj, ch, &m, to, how->lenp,
 						   &retry);
-			if (retry)
+			if (!retry)
+				return ret;
+		} else {
+			if (ret != -EAGAIN)
+				return ret;
+			if (eof)
+				return -ENODATA;
+			if (how->nowait)
+				return -EAGAIN;
+			ret = kipc_channel_sleep(obj, ch, KIPC_CHANNEL_GET, seq,
+						 how->has_deadline,
+						 how->deadline);
+			if (!ret) {
+				/* A wake-up: somebody's system call. */
+				rounds = 0;
 				continue;
-			return ret;
+			}
+			if (ret != -EAGAIN)
+				return ret;
 		}
-		if (ret != -EAGAIN)
-			return ret;
-		if (eof)
-			return -ENODATA;
-		if (how->nowait)
-			return -EAGAIN;
-		ret = kipc_channel_sleep(obj, ch, KIPC_CHANNEL_GET, seq,
-					 how->has_deadline, how->deadline);
-		if (ret && ret != -EAGAIN)
+		ret = kipc_channel_spin(how->nowait, &rounds);
+		if (ret)
 			return ret;
 	}
 }
@@ -725,6 +762,7 @@ static ssize_t kipc_channel_kput(struct kipc_object *obj,
 	size_t len = iov_iter_count(from);
 	u8 stack_buf[KIPC_CHANNEL_STACK_BUF];
 	struct kipc_channel_buf *large = NULL;
+	unsigned int rounds = 0;
 	struct kipc_ring_hdr *h;
 	void *buf = stack_buf;
 	ssize_t ret;
@@ -772,14 +810,24 @@ static ssize_t kipc_channel_kput(struct kipc_object *obj,
 			break;
 		ret = kipc_channel_sleep(obj, ch, KIPC_CHANNEL_PUT, seq,
 					 how->has_deadline, how->deadline);
-		if (ret && ret != -EAGAIN)
+		if (!ret) {
+			rounds = 0;	/* a wake-up: somebody's system call */
+			continue;
+		}
+		if (ret != -EAGAIN)
+			break;
+		ret = kipc_channel_spin(how->nowait, &rounds);
+		if (ret)
 			break;
 	}
 out:
 	if (ret < 0)
 		iov_iter_revert(from, len - iov_iter_count(from));
 	if (large) {
-		/* Published: the table's reference now belongs to the record. */
+		/*
+		 * Published (ret >= 0), it belongs to the record and may be
+		 * freed already: touch it only if it never was.
+		 */
 		if (ret < 0)
 			kipc_channel_buf_remove(ch, large);
 	} else if (buf != stack_buf) {
@@ -911,7 +959,8 @@ static long kipc_channel_ioc_large(struct kipc_object *obj,
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags & ~(KIPC_WAIT_DEADLINE | KIPC_CHANNEL_LARGE_NOWAIT) ||
-	    arg.pad || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+	    arg.pad || memchr_inv(arg.reserved, 0, sizeof(arg.reserved)) ||
+	    (arg.deadline_ns && !(arg.flags & KIPC_WAIT_DEADLINE)))
 		return -EINVAL;
 	if (!ch)
 		return -EBADF;

@@ -116,13 +116,22 @@ static __poll_t kipc_sem_poll(struct kipc_object *obj, struct file *file,
 }
 
 /*
+ * Rounds in a row that fail without sleeping before a take reports the
+ * semaphore scribbled: each means the count changed between the attempt
+ * and the sleep, which honest contention does a few times at most and a
+ * hostile writer flipping the count can do for ever.
+ */
+#define KIPC_SYNC_SEM_ROUNDS	1024
+
+/*
  * Take one unit, sleeping unless the file or the request is nonblocking.
- * A hostile writer flipping the count can keep us looping; each round
- * checks for signals and yields.
+ * Each round checks for signals and yields; -EBADMSG after
+ * KIPC_SYNC_SEM_ROUNDS rounds in a row that did not sleep.
  */
 int kipc_sync_sem_take(struct kipc_object *obj, bool nowait)
 {
 	u32 max = kipc_sync_sem_max(obj);
+	unsigned int rounds = 0;
 	struct kipc_sync_wait w;
 	int ret;
 
@@ -133,8 +142,12 @@ int kipc_sync_sem_take(struct kipc_object *obj, bool nowait)
 		if (nowait)
 			return -EAGAIN;
 		ret = kipc_wait_word(obj, w.off, w.waiters_off, w.val, false, 0);
-		if (ret && ret != -EAGAIN)
+		if (!ret)
+			rounds = 0;	/* a wake-up: somebody's system call */
+		else if (ret != -EAGAIN)
 			return ret;
+		else if (++rounds > KIPC_SYNC_SEM_ROUNDS)
+			return -EBADMSG;
 		if (signal_pending(current))
 			return -ERESTARTSYS;
 		cond_resched();

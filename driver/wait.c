@@ -81,7 +81,9 @@ atomic_t *kipc_waiters(struct kipc_object *obj, u64 offset, int *err)
  * waited for (the offset of a word), so that wakers pick their sleepers.
  * Returns 0 when woken (a wake-up always wins over a signal or the deadline
  * arriving at the same time, so none is lost), -EAGAIN if the condition
- * did not hold to begin with, -ETIMEDOUT, or -ERESTARTSYS.
+ * did not hold to begin with, -ETIMEDOUT, or -ERESTARTSYS. A pending signal
+ * wins over -EAGAIN: hostile memory can make the condition fail every time,
+ * and a caller retrying on -EAGAIN must still end on a signal.
  */
 int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
 		    bool (*must_sleep)(struct kipc_object *obj, void *arg),
@@ -132,6 +134,9 @@ int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
 		schedule();
 		set_current_state(TASK_INTERRUPTIBLE);
 	}
+
+	if (ret == -EAGAIN && signal_pending(current))
+		ret = -ERESTARTSYS;
 
 	/* Decide under the queue lock whether a waker chose us. */
 	spin_lock_irq(&obj->wq.lock);

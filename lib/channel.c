@@ -105,10 +105,6 @@ static void ch_after_get(struct kipc_channel *ch)
 }
 
 /*
- * After a failed attempt that saw @seq: sleep if the deadline allows.
- * Returns 0 to try again, or the error to return.
- */
-/*
  * Blocking calls look this many times before sleeping: a peer on another
  * CPU usually brings a message (or room) sooner than a sleep and a
  * wake-up would, and then neither side enters the kernel.
@@ -141,8 +137,23 @@ static bool ch_eof(struct kipc_channel *ch)
 	       !kipc_ring_can_get(&ch->gv);
 }
 
+/*
+ * A round of a blocking call that failed without sleeping: hostile memory
+ * can make every attempt fail while the ring looks ready, so give up with
+ * -EIO after KIPC_RING_ROUNDS of them in a row, as the kernel does.
+ */
+static int ch_spun(unsigned int *rounds)
+{
+	return ++*rounds > KIPC_RING_ROUNDS ? -EIO : 0;
+}
+
+/*
+ * After a failed attempt that saw @seq: sleep if the deadline allows.
+ * Returns 0 to try again, or the error to return; @rounds counts the
+ * rounds in a row that did not sleep.
+ */
 static int ch_wait(struct kipc_channel *ch, __u32 op, __u32 seq,
-		   __u64 deadline_ns)
+		   __u64 deadline_ns, unsigned int *rounds)
 {
 	struct kipc_channel_wait args = { .op = op, .seq = seq };
 	int ret, i;
@@ -156,7 +167,7 @@ static int ch_wait(struct kipc_channel *ch, __u32 op, __u32 seq,
 		return -EAGAIN;
 	for (i = 0; i < CH_SPINS; i++) {
 		if (ch_ready(ch, op))
-			return 0;
+			return ch_spun(rounds);
 		ch_cpu_relax();
 	}
 	if (deadline_ns != KIPC_NO_DEADLINE) {
@@ -164,7 +175,9 @@ static int ch_wait(struct kipc_channel *ch, __u32 op, __u32 seq,
 		args.deadline_ns = deadline_ns;
 	}
 	ret = kipc__ioctl(ch->fd, KIPC_CHANNEL_IOC_WAIT, &args);
-	return ret == -EAGAIN ? 0 : ret;
+	if (!ret)
+		*rounds = 0;	/* woken: somebody made a system call */
+	return ret == -EAGAIN ? ch_spun(rounds) : ret;
 }
 
 /*
@@ -343,6 +356,7 @@ int kipc_channel_stats(const struct kipc_channel *ch,
 int kipc_channel_put(struct kipc_channel *ch, const void *buf, size_t len,
 		     __u64 deadline_ns)
 {
+	unsigned int rounds = 0;
 	int owner, ret;
 
 	if (!ch->pv.base)
@@ -366,7 +380,7 @@ int kipc_channel_put(struct kipc_channel *ch, const void *buf, size_t len,
 		}
 		if (ret != -EAGAIN)
 			return ret;
-		ret = ch_wait(ch, KIPC_CHANNEL_PUT, seq, deadline_ns);
+		ret = ch_wait(ch, KIPC_CHANNEL_PUT, seq, deadline_ns, &rounds);
 		if (ret)
 			return ret;
 	}
@@ -376,6 +390,7 @@ ssize_t kipc_channel_get(struct kipc_channel *ch, void *buf, size_t buflen,
 			 __u64 deadline_ns)
 {
 	u32 len, room = buflen > UINT32_MAX ? UINT32_MAX : buflen;
+	unsigned int rounds = 0;
 	int owner, ret;
 
 	if (!ch->gv.base)
@@ -400,11 +415,14 @@ ssize_t kipc_channel_get(struct kipc_channel *ch, void *buf, size_t buflen,
 				       KIPC_NOWAIT);
 			if (ret != -EAGAIN)
 				return ret;
+			ret = ch_spun(&rounds);
+			if (ret)
+				return ret;
 			continue;
 		}
 		if (ret != -EAGAIN)
 			return ret;
-		ret = ch_wait(ch, KIPC_CHANNEL_GET, seq, deadline_ns);
+		ret = ch_wait(ch, KIPC_CHANNEL_GET, seq, deadline_ns, &rounds);
 		if (ret)
 			return ret;
 	}
@@ -413,7 +431,7 @@ ssize_t kipc_channel_get(struct kipc_channel *ch, void *buf, size_t buflen,
 int kipc_channel_put_many(struct kipc_channel *ch, const struct iovec *msgs,
 			  unsigned int n, __u64 deadline_ns)
 {
-	unsigned int done = 0;
+	unsigned int done = 0, rounds = 0;
 	int owner, ret = 0;
 
 	if (!ch->pv.base)
@@ -452,7 +470,7 @@ int kipc_channel_put_many(struct kipc_channel *ch, const struct iovec *msgs,
 		}
 		if (ret != -EAGAIN || done)
 			break;
-		ret = ch_wait(ch, KIPC_CHANNEL_PUT, seq, deadline_ns);
+		ret = ch_wait(ch, KIPC_CHANNEL_PUT, seq, deadline_ns, &rounds);
 		if (ret)
 			break;
 	}
@@ -467,7 +485,7 @@ int kipc_channel_put_many(struct kipc_channel *ch, const struct iovec *msgs,
 int kipc_channel_get_many(struct kipc_channel *ch, struct iovec *msgs,
 			  unsigned int n, __u64 deadline_ns)
 {
-	unsigned int done = 0;
+	unsigned int done = 0, rounds = 0;
 	int owner, ret = 0;
 
 	if (!ch->gv.base)
@@ -497,13 +515,13 @@ int kipc_channel_get_many(struct kipc_channel *ch, struct iovec *msgs,
 				msgs[done++].iov_len = n;
 				continue;
 			}
-			if (n == -EAGAIN)
+			if (n == -EAGAIN && !ch_spun(&rounds))
 				continue;
-			ret = n;
+			ret = n == -EAGAIN ? -EIO : n;
 		}
 		if (ret != -EAGAIN || done)
 			break;
-		ret = ch_wait(ch, KIPC_CHANNEL_GET, seq, deadline_ns);
+		ret = ch_wait(ch, KIPC_CHANNEL_GET, seq, deadline_ns, &rounds);
 		if (ret)
 			break;
 	}
@@ -520,6 +538,7 @@ int kipc_channel_put_claim(struct kipc_channel *ch, size_t len,
 			   struct kipc_channel_claim *c, __u64 deadline_ns)
 {
 	struct kipc_ring_cookie k;
+	unsigned int rounds = 0;
 	int owner, ret;
 
 	if (!ch->pv.base)
@@ -539,7 +558,7 @@ int kipc_channel_put_claim(struct kipc_channel *ch, size_t len,
 			break;
 		if (ret != -EAGAIN)
 			return ret;
-		ret = ch_wait(ch, KIPC_CHANNEL_PUT, seq, deadline_ns);
+		ret = ch_wait(ch, KIPC_CHANNEL_PUT, seq, deadline_ns, &rounds);
 		if (ret)
 			return ret;
 	}
@@ -606,6 +625,7 @@ int kipc_channel_get_claim(struct kipc_channel *ch,
 			   struct kipc_channel_claim *c, __u64 deadline_ns)
 {
 	struct kipc_ring_msg m;
+	unsigned int rounds = 0;
 	int owner, ret;
 
 	if (!ch->gv.base)
@@ -621,7 +641,7 @@ int kipc_channel_get_claim(struct kipc_channel *ch,
 			break;
 		if (ret != -EAGAIN)
 			return ret;
-		ret = ch_wait(ch, KIPC_CHANNEL_GET, seq, deadline_ns);
+		ret = ch_wait(ch, KIPC_CHANNEL_GET, seq, deadline_ns, &rounds);
 		if (ret)
 			return ret;
 	}

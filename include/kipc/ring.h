@@ -81,6 +81,17 @@ typedef __s64 s64;
 #define KIPC_RING_SPIN		256
 
 /*
+ * Attempts in a row that a blocking put or get may make, each failing with
+ * -EAGAIN without sleeping, before it reports the ring corrupt (-EIO). Each
+ * such round means the ring changed under us or that its words contradict
+ * each other (the try operations give up after KIPC_RING_SPIN steps while
+ * kipc_ring_can_get()/can_put() err towards true): a hostile writer, e.g.
+ * one rewinding head or tail, can keep that up for ever. Honest contention
+ * loses a race a few times in a row at most.
+ */
+#define KIPC_RING_ROUNDS	1024
+
+/*
  * Slot state word: position (46 bits) | phase (2 bits) | owner (16 bits).
  * The position is the ring position modulo 2^46; comparisons are modular.
  */
@@ -303,13 +314,35 @@ static inline u16 kipc_ring_state_owner(u64 state)
 /*
  * Signed distance from position @pos to the position recorded in @state,
  * modulo 2^46. Valid states are within one lap of any position a live party
- * reads from head or tail, so the sign is meaningful.
+ * reads from head or tail, so the sign is meaningful. At the current head or
+ * tail it is at most KIPC_RING_MAX_AHEAD laps: see kipc_ring_too_far().
  */
 static inline s64 kipc_ring_dist(u64 state, u64 pos)
 {
 	u64 d = (kipc_ring_state_pos(state) - pos) << KIPC_RING_POS_SHIFT;
 
 	return (s64)d >> KIPC_RING_POS_SHIFT;
+}
+
+/*
+ * Laps a state may be ahead of the current head or tail. Claims are made
+ * at the hint's value and a slot is freed one lap on; a consumer that dies
+ * between its claim and moving head leaves head a lap behind its slot, and
+ * a producer may then claim that slot once more and abort: two laps at the
+ * head, one at the tail.
+ */
+#define KIPC_RING_MAX_AHEAD	2
+
+/*
+ * Is @d, the distance of a state from the value just read from @hint, more
+ * than any run of the protocol produces? A re-read of @hint tells a stale
+ * read (the hint moved on meanwhile) from corruption.
+ */
+static inline bool kipc_ring_too_far(const struct kipc_ring_view *v,
+				     const u64 *hint, u64 pos, s64 d)
+{
+	return d > (s64)KIPC_RING_MAX_AHEAD * v->capacity &&
+	       kipc_load(hint) == pos;
 }
 
 /* Does @state belong to the slot that @pos maps to? */
@@ -479,6 +512,8 @@ static inline int kipc_ring_claim(const struct kipc_ring_view *v, u16 owner,
 
 		if (!kipc_ring_state_in_slot(v, st, pos))
 			return -EIO;
+		if (kipc_ring_too_far(v, &h->tail, pos, d))
+			return -EIO;
 		if (st == free) {
 			u64 mine = kipc_ring_state(pos, KIPC_RING_WRITING, owner);
 
@@ -638,6 +673,8 @@ static inline int kipc_ring_take(const struct kipc_ring_view *v, u16 owner,
 		u32 len, type;
 
 		if (!kipc_ring_state_in_slot(v, st, pos))
+			return -EIO;
+		if (kipc_ring_too_far(v, &h->head, pos, d))
 			return -EIO;
 		if (d > 0 || (d == 0 && phase == KIPC_RING_READING)) {
 			/* Taken or skipped already: the head lags, help it. */
@@ -837,7 +874,8 @@ static inline bool kipc_ring_can_get(const struct kipc_ring_view *v)
 		s64 d = kipc_ring_dist(st, pos);
 		u32 phase = kipc_ring_state_phase(st);
 
-		if (!kipc_ring_state_in_slot(v, st, pos))
+		if (!kipc_ring_state_in_slot(v, st, pos) ||
+		    d > KIPC_RING_MAX_AHEAD * cap)
 			return true;
 		if (d > 0 || (d == 0 && phase == KIPC_RING_READING))
 			continue;	/* taken or skipped: look further */
@@ -872,7 +910,8 @@ static inline bool kipc_ring_can_put(const struct kipc_ring_view *v)
 		s64 d = kipc_ring_dist(st, pos);
 		u32 phase = kipc_ring_state_phase(st);
 
-		if (!kipc_ring_state_in_slot(v, st, pos))
+		if (!kipc_ring_state_in_slot(v, st, pos) ||
+		    d > KIPC_RING_MAX_AHEAD * cap)
 			return true;
 		if (d == 0 && phase == KIPC_RING_FREE)
 			return true;

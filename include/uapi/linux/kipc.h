@@ -396,12 +396,14 @@ struct kipc_wait_any {
  *               before the failed attempt
  * @flags:       KIPC_WAIT_DEADLINE
  * @pad:         must be zero
- * @deadline_ns: CLOCK_MONOTONIC time to give up at (KIPC_WAIT_DEADLINE)
+ * @deadline_ns: CLOCK_MONOTONIC time to give up at (KIPC_WAIT_DEADLINE);
+ *               must be zero without KIPC_WAIT_DEADLINE (-EINVAL)
  * @reserved:    must be zero
  *
  * Sleeps while @seq is unchanged and the ring still has no message (GET) or
  * no room (PUT). Returns 0 when woken, -EAGAIN if there was no need to
- * sleep, -ETIMEDOUT, -EINTR (restarted after SA_RESTART handlers).
+ * sleep, -ETIMEDOUT, -EINTR (restarted after SA_RESTART handlers; a pending
+ * signal wins over -EAGAIN), -EINVAL.
  */
 struct kipc_channel_wait {
 	__u32 op;
@@ -460,7 +462,8 @@ struct kipc_channel_stats {
  * @len:         put: the message length, up to max_msg; get: buffer size
  * @flags:       KIPC_WAIT_DEADLINE, KIPC_CHANNEL_LARGE_NOWAIT
  * @pad:         must be zero
- * @deadline_ns: CLOCK_MONOTONIC deadline with KIPC_WAIT_DEADLINE
+ * @deadline_ns: CLOCK_MONOTONIC deadline with KIPC_WAIT_DEADLINE; must be
+ *               zero without it (-EINVAL)
  * @reserved:    must be zero
  *
  * PUT_LARGE copies the message into a kernel buffer, charged to the
@@ -469,6 +472,8 @@ struct kipc_channel_stats {
  * GET_LARGE takes the next message (indirect or inline), copies it out and
  * frees its buffer; it returns the message length. A message that does not
  * fit (-EMSGSIZE) or a fault (-EFAULT) leaves the message in the channel.
+ * A ring whose words are corrupt or keep contradicting each other (a
+ * co-mapper's scribbles) fails them, read(2) and write(2) with -EIO.
  */
 struct kipc_channel_large {
 	__u64 data;
