@@ -16,7 +16,7 @@ LIB_DIR := $(BUILD)/lib
 LIB_SO := $(LIB_DIR)/libipc.so.$(LIB_VERSION)
 LIB_A := $(LIB_DIR)/libipc.a
 LIB_SRCS := $(wildcard lib/*.c)
-LIB_HDRS := include/libipc.h include/uapi/linux/kipc.h
+LIB_HDRS := include/libipc.h include/uapi/linux/kipc.h $(wildcard include/kipc/*.h)
 
 # Files taken from Debian's linux-source-6.1 at build time, never committed.
 LINUX_TAR := /usr/src/linux-source-6.1.tar.xz

@@ -198,7 +198,9 @@ static struct kipc_channel_buf *kipc_channel_buf_new(struct kipc_channel *ch,
 		return ERR_PTR(ret);
 	}
 	buf->len = len;
-	buf->data = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	/* A full memory cgroup fails the put (ENOMEM), never OOM-kills. */
+	buf->data = kvmalloc(len, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+			     __GFP_NOWARN);
 	if (!buf->data) {
 		ret = -ENOMEM;
 		goto fail;
