@@ -181,6 +181,8 @@ static int ch_producer(struct kipc_channel *ch, struct ch_shared *sh,
 			if (ret)
 				break;
 			memcpy(c.data, buf[0], len);
+			if (seq % 8 == 1)
+				usleep(300);	/* a kill here: discarded */
 			ret = kipc_channel_put_commit(ch, &c);
 			break;
 		default:
@@ -238,6 +240,8 @@ static int ch_consumer(struct kipc_channel *ch, struct ch_shared *sh,
 		st_set(&j->cstate, 1);
 		__atomic_fetch_add(&sh->recv[m.producer][m.seq], 1, __ATOMIC_SEQ_CST);
 		st_set(&j->cstate, 2);
+		if (m.seq % 8 == 3)
+			usleep(300);	/* a kill here: dropped */
 		st_set(&j->cstate, 3);
 		kipc_channel_get_release(ch, &c);
 		st_set(&j->cstate, 0);
@@ -264,7 +268,7 @@ static pid_t ch_spawn(struct kipc_channel *ch, struct ch_shared *sh, int k,
  * ones; nothing uncommitted arrived; every message was intact and in order
  * per producer.
  */
-TEST_F(storm, channel_traffic)
+TEST_F_TIMEOUT(storm, channel_traffic, 300)
 {
 	struct kipc_channel *ch = kt_chan_new(8, 48, 0);
 	long dropped = 0, discarded = 0, held_counted = 0, missing = 0;
@@ -488,12 +492,12 @@ static void lock_storm(struct __test_metadata *_metadata, bool r,
 	munmap(sh, sizeof(*sh));
 }
 
-TEST_F(storm, lock_holders)
+TEST_F_TIMEOUT(storm, lock_holders, 300)
 {
 	lock_storm(_metadata, false, scaled(200));
 }
 
-TEST_F(storm, rlock_holders)
+TEST_F_TIMEOUT(storm, rlock_holders, 300)
 {
 	lock_storm(_metadata, true, scaled(150));
 }
@@ -503,6 +507,7 @@ TEST_F(storm, rlock_holders)
 struct br_shared {
 	__u32 passed[3];	/* generations each party passed */
 	__u32 broke[3];		/* 1: got EPIPE */
+	int last[3];		/* the last wait's result */
 };
 
 static int br_party(struct kipc_sync *b, struct br_shared *sh, int i)
@@ -512,6 +517,7 @@ static int br_party(struct kipc_sync *b, struct br_shared *sh, int i)
 
 		usleep(rand() % 3000);		/* work */
 		ret = kipc_barrier_wait(b, kt_in_ns(30000 * MSEC));
+		st_set((__u32 *)&sh->last[i], ret);
 		if (ret == -EPIPE) {
 			st_set(&sh->broke[i], 1);
 			return 0;
@@ -528,7 +534,7 @@ static int br_party(struct kipc_sync *b, struct br_shared *sh, int i)
  * never a hang, never a wrong index - and reset() makes the barrier
  * usable for the next round.
  */
-TEST_F(storm, barrier_parties)
+TEST_F_TIMEOUT(storm, barrier_parties, 300)
 {
 	unsigned int kills = scaled(160), n;
 	struct br_shared *sh = shared(sizeof(*sh));
@@ -553,7 +559,9 @@ TEST_F(storm, barrier_parties)
 		}
 		usleep(rand() % 20000);
 		t0 = kt_now_ns();
-		ASSERT_EQ(0, kill_reap(pids[victim]));
+		ASSERT_EQ(0, kill_reap(pids[victim]))
+			TH_LOG("round %u: party %d left first: last %d passed %u",
+			       n, victim, sh->last[victim], sh->passed[victim]);
 		for (i = 0; i < 3; i++) {
 			if (i == victim)
 				continue;
@@ -637,7 +645,7 @@ static int ur_submitter(struct io_uring *r, int fd, struct ur_shared *sh,
  * nothing. At the end every committed put was received exactly once and
  * nothing else; nothing was dropped or discarded.
  */
-TEST_F(storm, uring_submitters)
+TEST_F_TIMEOUT(storm, uring_submitters, 300)
 {
 	struct kipc_channel *ch = kt_chan_new(8, 64, 0);
 	unsigned int kills = scaled(150), n, canceled = 0, done = 0;
