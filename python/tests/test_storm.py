@@ -223,7 +223,7 @@ def _exact_capacity(q, maxsize):
     assert q.qsize() == 0
 
 
-@pytest.mark.parametrize("maxsize,kills", [(5, 320), (3, 120), (0, 120)])
+@pytest.mark.parametrize("maxsize,kills", [(5, 260), (3, 120), (0, 120)])
 def test_queue_kill_storm(maxsize, kills):
     """Producers and consumers of a Queue killed at random instants: no
     message duplicated, corrupted or invented; every committed message
@@ -347,7 +347,7 @@ def test_barrier_party_kill_storm():
     b = kipc.Barrier(3)
     st = _Journal(3)
     rng = random.Random(os.getpid())
-    for _ in range(_scaled(200)):
+    for _ in range(_scaled(150)):
         for i in range(3):
             st[i] = 0
         pids = [_fork(_party, b, st, i) for i in range(3)]
