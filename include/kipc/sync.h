@@ -1045,7 +1045,15 @@ arrived:
 	if (c >= parties)
 		return -EINVAL;
 	if (kipc_barrier_gen(s) != g) {
-		if (kipc_load(&b->history) & (1U << (g & 31)))
+		/*
+		 * Only a generation at or before the last reset can have
+		 * ended by reset: the bits of those since then still hold
+		 * older resets' marks until the next reset clears them.
+		 */
+		__u32 lr = kipc_load(&b->last_reset) & KIPC_BARRIER_GEN_MASK;
+
+		if (((lr - g) & KIPC_BARRIER_GEN_MASK) < 32 &&
+		    kipc_load(&b->history) & (1U << (g & 31)))
 			return -EPIPE;
 		*index = c;
 		return 0;

@@ -139,6 +139,10 @@ kipc_lib_minor = _declare("kipc_lib_minor", _int)
 kipc_dev_open = _declare("kipc_dev_open", _int, ctypes.POINTER(kipc_api))
 kipc_object_info = _declare("kipc_object_info", _int, _int, ctypes.POINTER(kipc_info))
 kipc_object_unlink = _declare("kipc_object_unlink", _int, ctypes.c_char_p)
+kipc_object_wait = _declare("kipc_object_wait", _int, _int, _u64, _u64, _u32,
+                            _u64)
+kipc_object_watch = _declare("kipc_object_watch", _int, _int, _u64, _u64,
+                             _u32, _u32)
 kipc_shm_create = _declare("kipc_shm_create", _int, ctypes.c_char_p,
                            ctypes.c_size_t, _u32, ctypes.c_uint)  # mode_t
 kipc_shm_open = _declare("kipc_shm_open", _int, ctypes.c_char_p)
@@ -151,6 +155,11 @@ KIPC_NOWAIT = 0
 KIPC_CHANNEL_MAX_CAPACITY = 0x100000
 KIPC_CHANNEL_MAX_SLOT = 0x100000
 KIPC_CHANNEL_MAX_MSG = 64 << 20
+# Channel header words (Documentation/channels.rst, "Memory layout").
+KIPC_CHANNEL_OFF_TAIL = 64
+KIPC_CHANNEL_OFF_HEAD = 128
+KIPC_CHANNEL_OFF_GET_SEQ = 136
+KIPC_CHANNEL_OFF_PUT_WAITERS = 140
 
 
 class kipc_channel_stats(ctypes.Structure):

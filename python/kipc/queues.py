@@ -14,8 +14,9 @@ driver accepts (up to 64 MiB once large messages land; today the slot
 size): a put whose pickle is larger raises ValueError.
 
 maxsize: a power of two is the ring's capacity; any other positive value
-rounds the ring up and adds a kipc semaphore as the gate, so full(), put()
-blocking and qsize() follow maxsize exactly. maxsize <= 0 means
+rounds the ring up and gates puts (_Gate): a put goes in only while the
+ring holds fewer than maxsize, so full(), put() blocking and qsize() follow
+maxsize exactly, and a process killed anywhere never changes it. maxsize <= 0 means
 DEFAULT_CAPACITY (1024) items: put() then blocks when that many wait,
 where multiprocessing's feeder thread would buffer without bound.
 """
@@ -27,9 +28,11 @@ import copyreg
 import ctypes
 import errno
 import io
+import mmap
 import os
 import pickle
 import threading
+import time
 from multiprocessing import context as _mpctx
 from multiprocessing import reduction, util
 from queue import Empty, Full
@@ -339,6 +342,117 @@ def _create(capacity: int, slot_size: int, name: Optional[str] = None) -> int:
     return check(ret, name, einval=ValueError, what="kipc channel")
 
 
+class _Gate:
+    """maxsize for a ring of more slots: a put goes in only while the ring
+    holds fewer than maxsize messages, with the producers' kipc Lock held
+    from that check to the end of the put.
+
+    The count is the ring's own (tail - head: published, claimed and
+    skipped positions not yet passed by a consumer), so no process holds
+    any part of it: a producer or consumer killed at any instruction is
+    recovered by the kernel (channels.rst, "Crash semantics") and the
+    capacity stays maxsize. (A counting semaphore could not do this: a
+    unit taken by a process that then dies is lost, and the queue would
+    shrink by one with every such death.) A holder of the lock killed
+    mid-put leaves nothing to repair, so EOWNERDEAD is simply cleared.
+
+    A producer that finds the ring at maxsize waits for get_seq (bumped
+    by every get while producers sleep: the kernel counts the sleeper in
+    put_waiters) to move, in slices of _SLICE_NS: a get that read
+    put_waiters just before the sleeper counted itself bumps nothing, and
+    the slice bounds that rare wait."""
+
+    def __init__(self, lock, maxsize: int) -> None:
+        self.lock = lock
+        self.maxsize = maxsize
+        self._view: Optional[tuple] = None
+
+    def __getstate__(self):
+        return self.lock, self.maxsize
+
+    def __setstate__(self, state) -> None:
+        self.__init__(*state)
+
+    def _words(self, ch: "Channel") -> tuple:
+        """(mapping, tail, head, get_seq): this process's view of the
+        channel header (mapped on first use)."""
+        v = self._view
+        if v is None:
+            # The driver maps only shared; nothing is ever written here.
+            m = mmap.mmap(ch.fileno(), mmap.PAGESIZE)
+            v = self._view = (
+                m, ctypes.c_uint64.from_buffer(m, _lib.KIPC_CHANNEL_OFF_TAIL),
+                ctypes.c_uint64.from_buffer(m, _lib.KIPC_CHANNEL_OFF_HEAD),
+                ctypes.c_uint32.from_buffer(m, _lib.KIPC_CHANNEL_OFF_GET_SEQ))
+        return v
+
+    def close(self) -> None:
+        v, self._view = self._view, None
+        if v is not None:
+            m = v[0]
+            del v
+            m.close()
+
+    def room(self, ch: "Channel") -> tuple:
+        """(free places, get_seq read before counting them). Called with
+        the lock held: only a consumer can change the count meanwhile, and
+        only down."""
+        _, tail, head, seq = self._words(ch)
+        s = seq.value
+        n = (tail.value - head.value) & 0xffffffffffffffff
+        if n >= 1 << 63:
+            n = 0   # head read past a tail that moved: never here, but safe
+        return self.maxsize - n, s
+
+    def try_lock(self) -> int:
+        """0 (held), or a negative errno of the try."""
+        h = self.lock._h
+        ret = _lib.kipc_lock_try_acquire(h)
+        if ret == -errno.EOWNERDEAD:
+            ret = check(_lib.kipc_lock_consistent(h))
+        return ret
+
+    def lock_until(self, dl: int) -> bool:
+        h = self.lock._h
+        ret = call(_lib.kipc_lock_acquire, h, dl)
+        if ret == -errno.EOWNERDEAD:
+            ret = check(_lib.kipc_lock_consistent(h))
+        if ret in _TIMEOUT or ret == -errno.EBUSY:
+            return False
+        check(ret)
+        return True
+
+    def unlock(self) -> None:
+        check(_lib.kipc_lock_release(self.lock._h))
+
+    def acquire(self, ch: "Channel", dl: int) -> int:
+        """Hold the lock with room for at least one message: the free
+        places (>= 1), or 0 (lock not held) once *dl* passed."""
+        while True:
+            if not self.lock_until(dl):
+                return 0
+            free, seq = self.room(ch)
+            if free > 0:
+                return free
+            self.unlock()
+            now = time.monotonic_ns()
+            if dl == NOWAIT or (dl != NO_DEADLINE and now >= dl):
+                return 0
+            call(_lib.kipc_object_wait, ch.fileno(),
+                 _lib.KIPC_CHANNEL_OFF_GET_SEQ,
+                 _lib.KIPC_CHANNEL_OFF_PUT_WAITERS, seq,
+                 min(dl, now + _SLICE_NS))
+
+    def watch(self, ch: "Channel", seq: int) -> int:
+        """A descriptor readable once get_seq moved from *seq*."""
+        return check(_lib.kipc_object_watch(
+            ch.fileno(), _lib.KIPC_CHANNEL_OFF_GET_SEQ,
+            _lib.KIPC_CHANNEL_OFF_PUT_WAITERS, seq, 0))
+
+
+_SLICE_NS = 20_000_000
+
+
 def _geometry(maxsize: int, capacity: Optional[int], slot_size: int):
     if not (isinstance(slot_size, int) and 8 <= slot_size <= _lib.KIPC_CHANNEL_MAX_SLOT
             and slot_size % 8 == 0):
@@ -380,7 +494,7 @@ class Queue(_QueueBase):
 
     _name: Optional[str] = None
     # Names of the helper objects of a named queue: name + suffix.
-    _PARTS = ("#gate",)
+    _PARTS = ("#gate", "#maxsize")
 
     def __init__(self, maxsize: int = 0, *, ctx=None,
                  capacity: Optional[int] = None,
@@ -402,12 +516,17 @@ class Queue(_QueueBase):
         made = [name]   # names to unlink if a part cannot be made
         try:
             if gate:
-                from .synchronize import BoundedSemaphore, Semaphore
-                # Named: bounded, so that an opener reads maxsize back.
-                self._gate = Semaphore(gate) if name is None else \
-                    BoundedSemaphore(gate, name=name + "#gate", create=True,
-                                     track=track)
-                made.append(name and name + "#gate")
+                from .synchronize import BoundedSemaphore, Lock
+                if name is None:
+                    lock = Lock()
+                else:
+                    lock = Lock(name=name + "#gate", create=True, track=track)
+                    made.append(name + "#gate")
+                    # Only its bound is used: it tells openers maxsize.
+                    BoundedSemaphore(gate, name=name + "#maxsize",
+                                     create=True, track=track)._close()
+                    made.append(name + "#maxsize")
+                self._gate = _Gate(lock, gate)
             self._create_parts(name, track, made)
         except BaseException:
             if name is not None:
@@ -423,7 +542,7 @@ class Queue(_QueueBase):
 
     def _open(self, name: str) -> None:
         """Open the named queue *name* and its parts."""
-        from .synchronize import Semaphore
+        from .synchronize import Lock, Semaphore
         fd = _lib.kipc_channel_open(_lib.encode_name(name))
         if fd == -errno.EINVAL:
             raise ValueError(f"kipc object {name!r} is not a kipc queue")
@@ -437,11 +556,14 @@ class Queue(_QueueBase):
                            int(info.params.channel.slot_size), fd)
         self._name = name
         try:
-            self._gate = Semaphore(name=name + "#gate")
-            self._maxsize = int(self._gate._params().max)
+            size = Semaphore(name=name + "#maxsize")
         except FileNotFoundError:
             self._gate = None
             self._maxsize = self._ch.capacity
+        else:
+            self._maxsize = int(size._params().max)
+            size._close()
+            self._gate = _Gate(Lock(name=name + "#gate"), self._maxsize)
         self._open_parts(name)
         self._set_fast()
 
@@ -536,12 +658,17 @@ class Queue(_QueueBase):
 
     def _put_data(self, data: bytes, block, timeout) -> None:
         dl = deadline(block, timeout)
-        if self._gate is not None and not self._gate._acquire_deadline(dl):
+        gate = self._gate
+        if gate is None:
+            ret = self._ch.put(data, dl)
+        elif not gate.acquire(self._ch, dl):
             raise Full
-        ret = self._ch.put(data, dl)
+        else:
+            try:
+                ret = self._ch.put(data, dl)
+            finally:
+                gate.unlock()
         if ret < 0:
-            if self._gate is not None:
-                self._gate.release()
             if ret in _TIMEOUT:
                 raise Full
             raise error(ret, what="Queue.put")
@@ -557,8 +684,6 @@ class Queue(_QueueBase):
                                    else deadline(block, timeout))
         if not ok:
             self._get_failed(obj)
-        if self._gate is not None:
-            self._gate.release()
         return obj
 
     def _get_failed(self, ret: int) -> None:
@@ -594,8 +719,6 @@ class Queue(_QueueBase):
         data = await _aio.retry(op, self._kipc_poll_fd, False, timeout)
         if data is _aio.TIMEOUT:
             raise Empty
-        if self._gate is not None:
-            self._gate.release()
         return _loads(data)
 
     async def put_async(self, obj: Any,
@@ -606,27 +729,62 @@ class Queue(_QueueBase):
         await self._put_data_async(self._encode(obj), timeout)
 
     async def _put_data_async(self, data: bytes, timeout) -> None:
+        gate = self._gate
+        if gate is not None:
+            return await self._put_gated_async(gate, data, timeout)
+
+        def op():
+            ret = self._ch.put(data, NOWAIT)
+            if ret == 0:
+                return None
+            if ret in _TIMEOUT:
+                return _aio.AGAIN
+            raise error(ret, what="Queue.put_async")
+        if await _aio.retry(op, self._kipc_poll_fd, True, timeout) \
+                is _aio.TIMEOUT:
+            raise Full
+
+    async def _put_gated_async(self, gate: _Gate, data: bytes,
+                               timeout) -> None:
+        """put_async() through the gate. Nothing is held across an await:
+        each attempt takes the lock, puts if there is room and lets go;
+        else it awaits the lock's descriptor (busy) or a watch of get_seq
+        (no room in the gate or the ring), a slice at a time (_Gate)."""
         loop = asyncio.get_running_loop()
         end = None if timeout is None else loop.time() + timeout
-        gate = self._gate
-        if gate is not None and not await gate.acquire_async(timeout):
-            raise Full
-        try:
-            def op():
-                ret = self._ch.put(data, NOWAIT)
-                if ret == 0:
-                    return None
-                if ret in _TIMEOUT:
-                    return _aio.AGAIN
-                raise error(ret, what="Queue.put_async")
+        ch = self._ch
+        seen = [0]     # the lock's (-1) or get_seq's value to wait on
+
+        def op():
+            ret = gate.try_lock()
+            if ret in (-errno.EBUSY, -errno.EAGAIN):
+                seen[0] = -1
+                return _aio.AGAIN
+            check(ret)
+            try:
+                free, seq = gate.room(ch)
+                ret = ch.put(data, NOWAIT) if free > 0 else -errno.EAGAIN
+            finally:
+                gate.unlock()
+            if ret == 0:
+                return None
+            if ret in _TIMEOUT:
+                seen[0] = seq
+                return _aio.AGAIN
+            raise error(ret, what="Queue.put_async")
+
+        def fd():
+            if seen[0] < 0:
+                return os.dup(gate.lock._fd())
+            return gate.watch(ch, seen[0])
+        while True:
             left = None if end is None else end - loop.time()
-            if await _aio.retry(op, self._kipc_poll_fd, True, left) \
-                    is _aio.TIMEOUT:
+            part = _SLICE_NS / 1e9 if left is None else min(left, _SLICE_NS / 1e9)
+            if await _aio.retry(op, fd, False, part, close=True) \
+                    is not _aio.TIMEOUT:
+                return
+            if end is not None and loop.time() >= end:
                 raise Full
-        except BaseException:   # also cancelled: the slot is not ours
-            if gate is not None:
-                gate.release()
-            raise
 
     def put_many(self, items: Iterable[Any], block: bool = True,
                  timeout: Optional[float] = None) -> None:
@@ -639,18 +797,20 @@ class Queue(_QueueBase):
 
     def _put_datas(self, datas: List[bytes], block, timeout) -> None:
         dl = deadline(block, timeout)
+        gate = self._gate
         done = 0
         while done < len(datas):
-            if self._gate is not None:
-                if not self._gate._acquire_deadline(dl):
+            if gate is None:
+                ret = self._ch.put_many(datas[done:], dl)
+            else:
+                free = gate.acquire(self._ch, dl)
+                if not free:
                     ret = -errno.ETIMEDOUT
                 else:
-                    ret = self._ch.put(datas[done], dl)
-                    ret = 1 if ret == 0 else ret
-                    if ret < 0:
-                        self._gate.release()
-            else:
-                ret = self._ch.put_many(datas[done:], dl)
+                    try:
+                        ret = self._ch.put_many(datas[done:done + free], dl)
+                    finally:
+                        gate.unlock()
             if ret < 0:
                 if ret in _TIMEOUT:
                     e = Full(f"{done} of {len(datas)} items put")
@@ -676,8 +836,6 @@ class Queue(_QueueBase):
             if datas in _TIMEOUT:
                 raise Empty
             raise error(datas, what="Queue.get_many")
-        if self._gate is not None:
-            self._gate.release(len(datas))
         return list(map(_loads, datas))
 
     def qsize(self) -> int:
@@ -696,6 +854,8 @@ class Queue(_QueueBase):
         if not self._closed:
             self._closed = True
             self._set_fast()
+            if self._gate is not None:
+                self._gate.close()
             self._ch.close()
 
     def join_thread(self) -> None:

@@ -87,7 +87,7 @@ def test_timeouts():
 
 
 def test_cancellation_is_clean():
-    q = kipc.Queue(3)   # not a power of two: a gate semaphore too
+    q = kipc.Queue(3)   # not a power of two: gated too
     lock = kipc.Lock()
     lock.acquire()
 
