@@ -80,7 +80,11 @@ static int mutate_create(struct fz_ctx *c, struct kipc_create *a, unsigned int m
 	case 2: a->fd_flags = 4U << fz_below(c, 30); return EINVAL;
 	case 3: a->pad = fz_rand(c) | 1; return EINVAL;
 	case 4: a->reserved[fz_below(c, 4)] = fz_rand(c) | 1; return EINVAL;
-	case 5: a->name_len = 1 + fz_below(c, 300); return EINVAL; /* anonymous */
+	case 5: /* a name length without a name; never another name (a leak) */
+		if (a->name)
+			return 0;
+		a->name_len = 1 + fz_below(c, 300);
+		return EINVAL;
 	case 6: a->mode = 1 + fz_below(c, 0777); return EINVAL;
 	case 7: a->flags = KIPC_CREATE_EXCL; return EINVAL;
 	case 8: /* bad parameters */
@@ -157,7 +161,7 @@ static int pick_name(struct fz_ctx *c, __u64 *name, __u32 *len, int valid_only)
 		*name = (__u64)(uintptr_t)buf;
 		return EINVAL;
 	case 2:
-		*name = (__u64)(uintptr_t)fz_badptr(c, *len);
+		*name = (__u64)(uintptr_t)fz_badptr2(c, *len, 1);
 		return EFAULT;
 	case 3: /* ends one byte into the guard page */
 		buf = c->scratch + 2 * FZ_PAGE - *len + 1;
@@ -233,7 +237,8 @@ static void op_open_unlink(struct fz_ctx *c)
 	memset(&o, 0, sizeof(o));
 	memset(&u, 0, sizeof(u));
 	want = pick_name(c, &o.name, &o.name_len, fz_chance(c, 60));
-	o.type = 1 + fz_below(c, KIPC_TYPE_PIPE);
+	/* a type that may be opened: a name error must then be the answer */
+	o.type = 1 + fz_below(c, want ? KIPC_TYPE_CONDITION : KIPC_TYPE_PIPE);
 	o.fd_flags = fz_below(c, 4);
 	if (fz_chance(c, 40)) {
 		u.name = o.name;
@@ -406,7 +411,10 @@ void fz_op_wait_any(struct fz_ctx *c)
 	case 1: w.flags |= 2U << fz_below(c, 31); want = EINVAL; break;
 	case 2: w.pad = fz_rand(c) | 1; want = EINVAL; break;
 	case 3: w.reserved[fz_below(c, 4)] = fz_rand(c) | 1; want = EINVAL; break;
-	case 4: w.objs = (__u64)(uintptr_t)fz_badptr(c, n * sizeof(objs[0])); want = EFAULT; break;
+	case 4: /* read entry by entry: a straddling array may fail on an entry */
+		w.objs = (__u64)(uintptr_t)fz_badptr2(c, n * sizeof(objs[0]), 0);
+		want = EFAULT;
+		break;
 	case 5: w.index = fz_rand(c); break;	/* out only: ignored */
 	default: break;
 	}

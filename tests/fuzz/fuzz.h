@@ -20,7 +20,8 @@
 #define FZ_SYSFS	"/sys/class/misc/kipc/"
 
 /* Operations left out by --skip (known driver bugs, until fixed). */
-#define FZ_SKIP_RW_BLOCK	(1U << 0)	/* blocking read/write on rings */
+/* blocking gets and puts through the kernel: read, write, GET/PUT_LARGE */
+#define FZ_SKIP_RW_BLOCK	(1U << 0)
 #define FZ_SKIP_SQPOLL		(1U << 1)	/* SQPOLL io_uring rings */
 #define FZ_SKIP_LARGE		(1U << 2)	/* messages larger than a slot */
 #define FZ_SKIP_KNOWN		(FZ_SKIP_RW_BLOCK | FZ_SKIP_SQPOLL | FZ_SKIP_LARGE)
@@ -85,6 +86,7 @@ int fz_chance(struct fz_ctx *c, unsigned int percent);
 __u64 fz_interesting(struct fz_ctx *c, __u64 max);
 void fz_fill(struct fz_ctx *c, void *buf, size_t len);
 void *fz_badptr(struct fz_ctx *c, size_t len);
+void *fz_badptr2(struct fz_ctx *c, size_t len, int straddle);
 void fz_make_names(struct fz_ctx *c);
 __u64 fz_now_ns(void);
 

@@ -149,7 +149,9 @@ static void honest_chan(struct fz_ctx *c, int i)
 		ret = kipc_channel_put(ch, buf, len, soon(c));
 		break;
 	case 1:
-		ret = kipc_channel_get(ch, buf, 2 * FZ_PAGE, soon(c));
+		/* a scribbled indirect record sends it to GET_LARGE: kget's loop */
+		ret = kipc_channel_get(ch, buf, 2 * FZ_PAGE, c->skip & FZ_SKIP_RW_BLOCK ?
+				       KIPC_NOWAIT : soon(c));
 		if (ret > (long)(2 * FZ_PAGE))
 			fz_violation(c, "channel_get of %ld bytes", ret);
 		break;
@@ -157,7 +159,8 @@ static void honest_chan(struct fz_ctx *c, int i)
 		ret = kipc_channel_put_many(ch, iov, 1 + fz_below(c, 4), soon(c));
 		break;
 	case 3:
-		ret = kipc_channel_get_many(ch, iov, 1 + fz_below(c, 4), soon(c));
+		ret = kipc_channel_get_many(ch, iov, 1 + fz_below(c, 4),
+					    c->skip & FZ_SKIP_RW_BLOCK ? KIPC_NOWAIT : soon(c));
 		break;
 	case 4:
 		ret = kipc_channel_put_claim(ch, fz_below(c, c->objs[i].ch.slot_size + 1), &cl,

@@ -301,6 +301,7 @@ static void settle(struct fz_ctx *c, struct counts *base, unsigned int seconds)
 {
 	__u64 until = fz_now_ns() + seconds * 1000000000ULL;
 	struct counts now;
+	int k;
 
 	for (;;) {
 		read_counts(&now);
@@ -313,6 +314,14 @@ static void settle(struct fz_ctx *c, struct counts *base, unsigned int seconds)
 	c->opname = "settle";
 	fz_violation(c, "after the round: objects %ld names %ld open_files %ld, baseline %ld %ld %ld",
 		     now.objects, now.names, now.files, base->objects, base->names, base->files);
+	for (k = 0; k < FZ_NAMES; k++) {	/* is it one of ours the unlink missed? */
+		struct kipc_unlink u = {
+			.name = (__u64)(uintptr_t)c->names[k], .name_len = c->name_len[k],
+		};
+
+		if (!ioctl(c->dev, KIPC_IOC_UNLINK, &u))
+			fprintf(stderr, "kipc-fuzz:   name %d of the round was still there\n", k);
+	}
 	c->opname = NULL;
 	*base = now;	/* go on from here */
 }

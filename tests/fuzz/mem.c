@@ -106,6 +106,7 @@ void fz_op_mmap(struct fz_ctx *c)
 	case 2: off = fz_interesting(c, ~0ULL >> 13); break;
 	default: break;
 	}
+	off = (off * FZ_PAGE) / FZ_PAGE;	/* the page offset mmap will see */
 	prot = prots[fz_below(c, 6)];
 	flags = MAP_SHARED;
 	if (fz_chance(c, 5)) {
@@ -140,7 +141,7 @@ void fz_op_mmap(struct fz_ctx *c)
 
 void fz_op_vma(struct fz_ctx *c)
 {
-	int k = fz_below(c, FZ_MAX_MAPS), ret;
+	int k = fz_below(c, FZ_MAX_MAPS), ret, prot;
 	struct fz_map *m = &c->maps[k];
 	size_t pages, lo, n;
 	void *p;
@@ -169,10 +170,12 @@ void fz_op_vma(struct fz_ctx *c)
 	case 2:
 		if (pages < 2 || n == pages)
 			break;
-		ret = mprotect(m->addr + lo * FZ_PAGE, n * FZ_PAGE, PROT_READ);
+		/* a prot it does not have: the same one changes nothing */
+		prot = m->prot == PROT_READ ? PROT_READ | PROT_WRITE : PROT_READ;
+		ret = mprotect(m->addr + lo * FZ_PAGE, n * FZ_PAGE, prot);
 		fz_expect_err(c, "partial mprotect", ret ? -errno : 0, EINVAL);
 		if (!ret)
-			m->prot = PROT_NONE;	/* do not scribble any more */
+			m->prot = PROT_NONE;	/* split: do not scribble any more */
 		break;
 	case 3: /* grow, move, duplicate: all refused */
 		p = mremap(m->addr, m->len, m->len + FZ_PAGE * (1 + fz_below(c, 4)), MREMAP_MAYMOVE);
@@ -191,10 +194,9 @@ void fz_op_vma(struct fz_ctx *c)
 		}
 		break;
 	default: /* whole-mapping mprotect: undocumented, only exercised */
-		ret = mprotect(m->addr, m->len, fz_chance(c, 50) ? PROT_READ :
-			       PROT_READ | PROT_WRITE);
-		if (!ret)
-			m->prot = PROT_NONE;	/* which prot holds is not ours to know */
+		prot = fz_chance(c, 50) ? PROT_READ : PROT_READ | PROT_WRITE;
+		if (!mprotect(m->addr, m->len, prot))
+			m->prot = prot;
 		break;
 	}
 }

@@ -392,6 +392,8 @@ void fz_op_chan_ioctl(struct fz_ctx *c)
 
 		if (put && (c->skip & FZ_SKIP_LARGE))
 			break;
+		if (c->skip & FZ_SKIP_RW_BLOCK)	/* kget/kput's loop */
+			l.flags = KIPC_CHANNEL_LARGE_NOWAIT;
 		if (l.len > cap)
 			l.len = cap;
 		if (!(l.flags & KIPC_WAIT_DEADLINE))
@@ -407,7 +409,7 @@ void fz_op_chan_ioctl(struct fz_ctx *c)
 			}
 			break;
 		case 4:
-			l.data = (__u64)(uintptr_t)fz_badptr(c, l.len);
+			l.data = (__u64)(uintptr_t)fz_badptr2(c, l.len, 1);
 			if (put && l.len > o->ch.slot_size && o->ch.max_msg >= l.len)
 				want = EFAULT;
 			break;

@@ -94,5 +94,6 @@ void fz_dump_task(pid_t pid)
 {
 	cat_file(pid, "stat");
 	cat_file(pid, "wchan");
+	cat_file(pid, "syscall");
 	cat_file(pid, "stack");
 }

@@ -69,23 +69,29 @@ void fz_fill(struct fz_ctx *c, void *buf, size_t len)
 }
 
 /*
- * A pointer through which @len bytes cannot all be accessed: NULL, low,
- * non-canonical and kernel addresses, the guard page, a region straddling
- * into it.
+ * A pointer through which @len bytes cannot all be accessed: low,
+ * non-canonical and kernel addresses, the guard page, and (when
+ * @straddle) a region that starts readable and runs into the guard page.
+ * Never NULL: 0 means "none" in several fields (an anonymous name).
  */
-void *fz_badptr(struct fz_ctx *c, size_t len)
+void *fz_badptr2(struct fz_ctx *c, size_t len, int straddle)
 {
 	char *guard = c->scratch + 2 * FZ_PAGE;
 	size_t back = len > 1 ? 1 + fz_below(c, len - 1) : 0;
 
-	switch (fz_below(c, 6)) {
-	case 0: return NULL;
-	case 1: return (void *)(uintptr_t)(1 + fz_below(c, 4096));
-	case 2: return (void *)0x0000800000000000ULL;
-	case 3: return (void *)0xffffffff81000000ULL;
-	case 4: return guard + fz_below(c, FZ_PAGE);
+	switch (fz_below(c, straddle ? 5 : 4)) {
+	case 0: return (void *)(uintptr_t)(1 + fz_below(c, 4096));
+	case 1: return (void *)0x0000800000000000ULL;
+	case 2: return (void *)0xffffffff81000000ULL;
+	case 3: return guard + fz_below(c, FZ_PAGE);
 	default: return guard - back;	/* straddles into the guard page */
 	}
+}
+
+/* An ioctl argument that cannot be read whole (NULL included). */
+void *fz_badptr(struct fz_ctx *c, size_t len)
+{
+	return fz_chance(c, 15) ? NULL : fz_badptr2(c, len, 1);
 }
 
 /*

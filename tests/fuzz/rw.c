@@ -23,7 +23,7 @@ static char *rw_buf(struct fz_ctx *c, size_t len, int *faults)
 	*faults = 0;
 	if (len && fz_chance(c, 8)) {
 		*faults = 1;
-		return fz_badptr(c, len);
+		return fz_badptr2(c, len, 1);
 	}
 	if (len <= 2 * FZ_PAGE)
 		return c->scratch + 2 * FZ_PAGE - len;	/* ends at the guard */
@@ -91,12 +91,14 @@ static void rw_other(struct fz_ctx *c, int i)
 	else
 		ret = fz_sys(read(o->fd, buf, len));
 	fz_interrupt_in(0);
-	if (o->type == KIPC_TYPE_SHM) {
+	if (faults) {
+		fz_expect_in(c, "read or write of a sync object", ret, sync_errs);
+	} else if (o->type == KIPC_TYPE_SHM) {
 		fz_expect_err(c, wr ? "write of shm" : "read of shm", ret, EINVAL);
-	} else if (o->type == KIPC_TYPE_SEMAPHORE && !faults && len < 8) {
+	} else if (o->type == KIPC_TYPE_SEMAPHORE && len < 8) {
 		fz_expect_err(c, wr ? "short write of a semaphore" : "short read of a semaphore",
 			      ret, EINVAL);
-	} else if (o->type == KIPC_TYPE_SEMAPHORE && !faults && wr && !n) {
+	} else if (o->type == KIPC_TYPE_SEMAPHORE && wr && !n) {
 		fz_expect_err(c, "write of 0 to a semaphore", ret, EINVAL);
 	} else {
 		fz_expect_in(c, wr ? "write of a sync object" : "read of a sync object", ret,

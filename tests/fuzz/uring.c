@@ -67,7 +67,7 @@ static void random_cmd(struct fz_ctx *c, struct io_uring_sqe *sqe, int i, char *
 	if (fz_chance(c, 60))
 		dl = fz_now_ns() + fz_below(c, 30) * 1000000ULL;
 	if (fz_chance(c, 10))
-		arg = fz_chance(c, 50) ? fz_rand(c) : (__u64)(uintptr_t)fz_badptr(c, 16);
+		arg = fz_chance(c, 50) ? fz_rand(c) : (__u64)(uintptr_t)fz_badptr2(c, 16, 1);
 	kipc_prep_cmd(sqe, o->fd, op, dl, arg);
 	if (dl == KIPC_URING_NO_DEADLINE && fz_chance(c, 50))
 		sqe->cmd_op |= KIPC_URING_F_NOWAIT;
@@ -169,7 +169,9 @@ void fz_op_uring(struct fz_ctx *c)
 				fz_fill(c, sqe->cmd + 16, 64);
 			break;
 		case 5:
-			if (fz_is_ring(c->objs[i].type) && (c->skip & FZ_SKIP_LARGE))
+			if (fz_is_ring(c->objs[i].type) && (c->skip & FZ_SKIP_RW_BLOCK))
+				io_uring_prep_poll_add(sqe, c->objs[i].fd, POLLIN);
+			else if (fz_is_ring(c->objs[i].type) && (c->skip & FZ_SKIP_LARGE))
 				io_uring_prep_read(sqe, c->objs[i].fd, bufs,
 						   c->objs[i].ch.slot_size, 0);
 			else
@@ -180,9 +182,16 @@ void fz_op_uring(struct fz_ctx *c)
 
 			if (fz_is_ring(c->objs[i].type) && (c->skip & FZ_SKIP_LARGE))
 				len = fz_below(c, c->objs[i].ch.slot_size + 1);
-			if (c->objs[i].type == KIPC_TYPE_SEMAPHORE)
-				len = 8, memset(bufs, 0, 8), bufs[0] = 1;
-			io_uring_prep_write(sqe, c->objs[i].fd, bufs, len, 0);
+			if (c->objs[i].type == KIPC_TYPE_SEMAPHORE) {
+				len = 8;
+				memset(bufs, 0, 8);
+				bufs[0] = 1;
+			}
+			/* io_uring may run it blocking in io-wq: the rw-block bug */
+			if (fz_is_ring(c->objs[i].type) && (c->skip & FZ_SKIP_RW_BLOCK))
+				io_uring_prep_poll_add(sqe, c->objs[i].fd, POLLOUT);
+			else
+				io_uring_prep_write(sqe, c->objs[i].fd, bufs, len, 0);
 			break;
 		}
 		case 7:
