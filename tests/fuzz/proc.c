@@ -74,6 +74,8 @@ static void setuid_child(struct fz_ctx *c)
 	pid_t pid;
 	int fd, st;
 
+	if (c->unpriv)
+		return;	/* already nobody (a child of a set-user-ID child) */
 	snprintf(name, sizeof(name), "fz-priv-%llu-%d-%d", (unsigned long long)c->seed,
 		 c->round, c->worker);
 	fd = raw_name(c, KIPC_IOC_CREATE, name, KIPC_TYPE_SHM, 0600);
