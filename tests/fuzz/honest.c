@@ -145,8 +145,9 @@ static void honest_chan(struct fz_ctx *c, int i)
 		iov[k].iov_len = fz_below(c, 64);
 	}
 	switch (fz_below(c, 7)) {
-	case 0:
-		ret = kipc_channel_put(ch, buf, len, soon(c));
+	case 0:	/* more than a slot goes to PUT_LARGE: kput's loop */
+		ret = kipc_channel_put(ch, buf, len, (c->skip & FZ_SKIP_RW_BLOCK) &&
+				       len > c->objs[i].ch.slot_size ? KIPC_NOWAIT : soon(c));
 		break;
 	case 1:
 		/* a scribbled indirect record sends it to GET_LARGE: kget's loop */
