@@ -63,6 +63,19 @@ static unsigned int parse_skip(const char *list)
 	return skip;
 }
 
+/* The --skip argument that gives @skip, for the reproduce hints. */
+static const char *skip_arg(unsigned int skip)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%s%s%s", skip ? " --skip " : "",
+		 skip & FZ_SKIP_RW_BLOCK ? "rw-block," : "",
+		 skip & FZ_SKIP_SQPOLL ? "sqpoll," : "", skip & FZ_SKIP_LARGE ? "large," : "");
+	if (skip)
+		buf[strlen(buf) - 1] = 0;
+	return buf;
+}
+
 static int parse(int argc, char **argv, struct fz_opts *o)
 {
 	int i;
@@ -359,7 +372,7 @@ static int run(const struct fz_opts *o, __u64 seed)
 	}
 	printf("kipc-fuzz: seed=%llu seconds=%u workers=%u round-ms=%u skip=0x%x (reproduce: kipc-fuzz --seed %llu --seconds %u%s)\n",
 	       (unsigned long long)seed, o->seconds, o->workers, o->round_ms, o->skip,
-	       (unsigned long long)seed, o->seconds, o->skip ? " --skip ..." : "");
+	       (unsigned long long)seed, o->seconds, skip_arg(o->skip));
 	fflush(stdout);
 	for (c->round = 0; alive && fz_now_ns() + 500000000ULL < end; c->round++) {
 		__u64 round_end;
@@ -449,9 +462,9 @@ static int check(struct fz_opts *o)
 		if (pid > 0 && WIFEXITED(st) && !WEXITSTATUS(st)) {
 			printf("ok %u seed %llu\n", i + 1, (unsigned long long)seeds[i]);
 		} else {
-			printf("not ok %u seed %llu (rerun: kipc-fuzz --seed %llu --seconds %u)\n",
+			printf("not ok %u seed %llu (rerun: kipc-fuzz --seed %llu --seconds %u%s)\n",
 			       i + 1, (unsigned long long)seeds[i], (unsigned long long)seeds[i],
-			       o->seconds);
+			       o->seconds, skip_arg(o->skip));
 			failed++;
 		}
 		fflush(stdout);
