@@ -129,6 +129,8 @@ check: deps
 
 # Benchmarks: their own makefile fragment.
 include $(wildcard tools/bench/bench.mk)
+# The ABI fuzzer: its own makefile fragment too.
+include $(wildcard tests/fuzz/fuzz.mk)
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
