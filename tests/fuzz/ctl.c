@@ -163,6 +163,12 @@ static int pick_name(struct fz_ctx *c, __u64 *name, __u32 *len, int valid_only)
 	case 2:
 		*name = (__u64)(uintptr_t)fz_badptr2(c, *len, 1);
 		return EFAULT;
+	case 4: /* a control character inside: it could forge fdinfo lines */
+		memcpy(buf, c->names[k], c->name_len[k]);
+		buf[fz_below(c, c->name_len[k])] = fz_chance(c, 50) ? '\n' :
+			(char)(fz_chance(c, 10) ? 0x7f : 1 + fz_below(c, 0x1f));
+		*name = (__u64)(uintptr_t)buf;
+		return EINVAL;
 	case 3: /* ends one byte into the guard page */
 		buf = c->scratch + 2 * FZ_PAGE - *len + 1;
 		memcpy(buf, c->names[k], *len - 1);
@@ -415,7 +421,7 @@ void fz_op_wait_any(struct fz_ctx *c)
 		w.objs = (__u64)(uintptr_t)fz_badptr2(c, n * sizeof(objs[0]), 0);
 		want = EFAULT;
 		break;
-	case 5: w.index = fz_rand(c); break;	/* out only: ignored */
+	case 5: w.flags = 0; want = EINVAL; break;	/* a deadline without its flag */
 	default: break;
 	}
 	if (w.count > KIPC_WAIT_ANY_MAX && want != EINVAL)

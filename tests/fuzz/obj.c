@@ -136,18 +136,28 @@ static void op_wait(struct fz_ctx *c, struct fz_obj *o)
 	w.waiters_offset = waiters_off(c, o, &bad);
 	w.expected = fz_chance(c, 50) ? 0 : fz_rand(c);
 	w.flags = forever ? 0 : KIPC_WAIT_DEADLINE;
-	w.deadline_ns = fz_now_ns() + fz_below(c, 10) * 1000000ULL;
-	if (fz_chance(c, 10)) {
+	if (!forever)
+		w.deadline_ns = fz_now_ns() + fz_below(c, 10) * 1000000ULL;
+	if (!forever && fz_chance(c, 10)) {
 		w.deadline_ns = fz_chance(c, 50) ? 0 : 1ULL << 63;
 		if (w.deadline_ns)
 			forever = 1;
 	}
 	if (!bad && fz_chance(c, 15)) {
 		bad = 1;
-		if (fz_chance(c, 50))
+		switch (fz_below(c, 3)) {
+		case 0:
 			w.flags |= 2U << fz_below(c, 31);
-		else
+			break;
+		case 1:
 			w.reserved[fz_below(c, 2)] = fz_rand(c) | 1;
+			break;
+		default:	/* a deadline without its flag */
+			w.flags = 0;
+			w.deadline_ns = fz_rand(c) | 1;
+			forever = 1;
+			break;
+		}
 	}
 	if (forever)
 		fz_interrupt_in(5 + fz_below(c, 20));
@@ -336,6 +346,7 @@ void fz_op_chan_ioctl(struct fz_ctx *c)
 		case 1: w.flags |= 2U << fz_below(c, 31); bad = 1; break;
 		case 2: w.pad = fz_rand(c) | 1; bad = 1; break;
 		case 3: w.reserved[fz_below(c, 2)] = fz_rand(c) | 1; bad = 1; break;
+		case 4: w.flags = 0; bad = 1; break;	/* a deadline without its flag */
 		default: break;
 		}
 		ret = fz_sys(ioctl(o->fd, KIPC_CHANNEL_IOC_WAIT, &w));
@@ -412,6 +423,11 @@ void fz_op_chan_ioctl(struct fz_ctx *c)
 			l.data = (__u64)(uintptr_t)fz_badptr2(c, l.len, 1);
 			if (put && l.len > o->ch.slot_size && o->ch.max_msg >= l.len)
 				want = EFAULT;
+			break;
+		case 5:	/* a deadline without its flag */
+			l.flags &= ~KIPC_WAIT_DEADLINE;
+			l.deadline_ns = 1 + fz_below(c, 1000);
+			want = EINVAL;
 			break;
 		default: break;
 		}

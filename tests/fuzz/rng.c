@@ -95,8 +95,9 @@ void *fz_badptr(struct fz_ctx *c, size_t len)
 }
 
 /*
- * The round's names: short, the longest allowed, binary bytes (no NUL),
- * slashes and spaces. Deterministic from the round's seed.
+ * The round's names: short, the longest allowed, binary bytes (no control
+ * character: objects.rst), slashes and spaces. Deterministic from the
+ * round's seed.
  */
 void fz_make_names(struct fz_ctx *c)
 {
@@ -119,12 +120,15 @@ void fz_make_names(struct fz_ctx *c)
 			break;
 		case 2:
 			len = 1 + fz_below(c, 64);
-			for (i = 0; i < len; i++)
-				n[i] = (char)(1 + fz_below(c, 255));
+			for (i = 0; i < len; i++) {
+				n[i] = (char)(0x20 + fz_below(c, 0xe0));
+				if (n[i] == 0x7f)
+					n[i] = '~';
+			}
 			n[0] = (char)(0x80 + k);
 			break;
 		default:
-			len = snprintf(n, FZ_NAME_BUF, "/fz/ %d\n%d/..", c->round, k);
+			len = snprintf(n, FZ_NAME_BUF, "/fz/ %d %d/..", c->round, k);
 			break;
 		}
 		c->name_len[k] = len;
