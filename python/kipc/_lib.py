@@ -346,12 +346,16 @@ def require(feature: int) -> None:
 
 
 def encode_name(name: str) -> bytes:
-    """A kipc object name as bytes: 1..255 bytes of UTF-8, no NUL."""
+    """A kipc object name as bytes: 1..255 bytes of UTF-8, no control
+    character (the driver refuses them so that names print safely)."""
     if not isinstance(name, str):
         raise TypeError(f"name must be str, not {type(name).__name__}")
     b = name.encode("utf-8", "surrogateescape")
     if "\0" in name:
         raise ValueError("embedded null character in name")
+    bad = next((c for c in name if ord(c) < 0x20 or ord(c) == 0x7F), None)
+    if bad is not None:
+        raise ValueError(f"control character {bad!r} in name")
     return b
 
 

@@ -97,6 +97,12 @@ def test_bad_names():
         kipc.Lock(name=b"bytes", create=True)
     with pytest.raises(ValueError):
         kipc.Lock(name="a\0b", create=True)
+    for bad in ("a\nkipc-type:\tshm", "tab\there", "del\x7f"):
+        with pytest.raises(ValueError, match="control character"):
+            kipc.Lock(name=bad, create=True)
+    shm = kipc.SharedMemory(name="caf\u00e9 / ok", create=True, size=1)
+    shm.close()
+    shm.unlink()
     with pytest.raises(OSError) as e:
         kipc.Lock(name="x" * 256, create=True)
     assert e.value.errno == 36  # ENAMETOOLONG
