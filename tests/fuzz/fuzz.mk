@@ -5,7 +5,7 @@
 #   make fuzz                      a run in the VM, debug kernel, random seed
 #   make fuzz SECONDS=600 SEED=7   longer, reproducible
 #   make fuzz KERNEL=debian        on Debian's kernel
-#   make fuzz FUZZ_ARGS=--skip-known   without ops that hit known driver bugs
+#   make fuzz FUZZ_ARGS="--skip large"   without one area of operations
 
 FUZZ_DIR := $(BUILD)/tests/fuzz
 FUZZ_BIN := $(FUZZ_DIR)/kipc-fuzz

@@ -44,7 +44,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kipc-fuzz [--seconds N] [--seed S] [--workers N] [--round-ms MS]\n"
 		"                 [--kill-pct P] [--settle S] [--op-timeout S] [--trace]\n"
-		"                 [--skip-known | --skip rw-block,sqpoll,large] [--check]\n"
+		"                 [--skip rw-block,sqpoll,large] [--check]\n"
 		"--check: TAP over seeds 1, 2 and a random one, --seconds in all\n");
 }
 
@@ -58,8 +58,6 @@ static unsigned int parse_skip(const char *list)
 		skip |= FZ_SKIP_SQPOLL;
 	if (strstr(list, "large"))
 		skip |= FZ_SKIP_LARGE;
-	if (strstr(list, "known"))
-		skip |= FZ_SKIP_KNOWN;
 	return skip;
 }
 
@@ -87,8 +85,6 @@ static int parse(int argc, char **argv, struct fz_opts *o)
 			o->trace = 1;
 		} else if (!strcmp(a, "--check")) {
 			o->check = 1;
-		} else if (!strcmp(a, "--skip-known")) {
-			o->skip |= FZ_SKIP_KNOWN;
 		} else if (!v) {
 			usage();
 			return -1;
