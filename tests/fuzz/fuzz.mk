@@ -2,9 +2,9 @@
 # The ABI fuzzer (tests/fuzz/): included from the top-level Makefile, so
 # paths are relative to the repository root. Documentation/testing.rst.
 #
-#   make fuzz                      a run in the VM, debug kernel, random seed
+#   make fuzz                      a run in the VM, Debian kernel, random seed
 #   make fuzz SECONDS=600 SEED=7   longer, reproducible
-#   make fuzz KERNEL=debian        on Debian's kernel
+#   make fuzz KERNEL=debug         on the debug kernel (KASAN, lockdep, kmemleak)
 #   make fuzz FUZZ_ARGS="--skip large"   without one area of operations
 
 FUZZ_DIR := $(BUILD)/tests/fuzz
@@ -13,7 +13,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_OBJS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_SRCS))
 SECONDS ?= 120
 SEED ?=
-KERNEL ?= debug
+KERNEL ?= debian
 FUZZ_ARGS ?=
 
 .PHONY: fuzz fuzz-build
