@@ -6,12 +6,16 @@
  * charge of the pages themselves (object.c, channel.c), each charge counts
  * against:
  *
- * - the user who makes it (the effective uid) and the owner of every user
- *   namespace that user is in, up to the initial one: everything done in
- *   namespaces a user created counts against that user, however many uids
- *   are mapped in them. Each of these users may hold max_user_bytes and
- *   max_user_objects (EDQUOT beyond);
- * - max_total_bytes, all users together (ENOSPC beyond).
+ * - the user who makes it (the effective uid);
+ * - every user namespace it is in, up to (not including) the initial one:
+ *   each namespace is an account of its own, so what happens inside a
+ *   container is bounded however many uids are mapped in it;
+ * - the owner of each of those namespaces, unless that is the initial
+ *   root: a user who makes namespaces cannot multiply its quota with them,
+ *   while the containers a root runtime makes do not share one budget.
+ *
+ * Each account may hold max_user_bytes and max_user_objects (EDQUOT
+ * beyond); all together may hold max_total_bytes (ENOSPC beyond).
  *
  * A charge records its user, its user namespace (pinned) and its amounts,
  * so that the uncharge undoes exactly the same charge whatever happens to
@@ -43,12 +47,22 @@ module_param(max_total_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_total_bytes,
 		 "Most bytes of object and large-message memory all users together may hold (0 at load: half of RAM); ENOSPC beyond");
 
-/* The effective uid and the owners of its user namespaces, one each. */
-#define KIPC_CHAIN_MAX	(1 + 32)	/* user namespaces nest 32 deep */
+/* The uid, its user namespaces and their owners: namespaces nest 32 deep. */
+#define KIPC_CHAIN_MAX	(1 + 2 * 32)
+
+/*
+ * An account: a user (@ns NULL, keyed by @uid) or a user namespace (keyed
+ * by @ns; every charge that names it holds a reference on a namespace
+ * inside it, so the pointer stays valid while the account exists).
+ */
+struct kipc_acct_key {
+	const struct user_namespace *ns;
+	kuid_t uid;
+};
 
 struct kipc_user {
 	struct hlist_node node;
-	kuid_t uid;
+	struct kipc_acct_key key;
 	size_t bytes;
 	unsigned int objects;
 };
@@ -61,13 +75,24 @@ static DEFINE_SPINLOCK(kipc_users_lock);
 static DEFINE_HASHTABLE(kipc_users, 6);
 static size_t kipc_total_bytes;
 
-static struct kipc_user *kipc_user_find(kuid_t uid)
+static unsigned long kipc_key_hash(const struct kipc_acct_key *k)
+{
+	return k->ns ? (unsigned long)k->ns : __kuid_val(k->uid);
+}
+
+static bool kipc_key_eq(const struct kipc_acct_key *a,
+			const struct kipc_acct_key *b)
+{
+	return a->ns == b->ns && (a->ns || uid_eq(a->uid, b->uid));
+}
+
+static struct kipc_user *kipc_user_find(const struct kipc_acct_key *k)
 {
 	struct kipc_user *u;
 
 	lockdep_assert_held(&kipc_users_lock);
-	hash_for_each_possible(kipc_users, u, node, __kuid_val(uid))
-		if (uid_eq(u->uid, uid))
+	hash_for_each_possible(kipc_users, u, node, kipc_key_hash(k))
+		if (kipc_key_eq(&u->key, k))
 			return u;
 	return NULL;
 }
@@ -81,19 +106,29 @@ static void kipc_user_drop_idle(struct kipc_user *u)
 	kfree(u);
 }
 
-/* Fill @uids with the users a charge by @uid in @ns counts against. */
-static unsigned int kipc_chain(struct user_namespace *ns, kuid_t uid,
-			       kuid_t *uids)
+static void kipc_chain_add(struct kipc_acct_key *keys, unsigned int *n,
+			   const struct user_namespace *ns, kuid_t uid)
 {
-	unsigned int n = 0, i;
+	struct kipc_acct_key k = { .ns = ns, .uid = uid };
+	unsigned int i;
 
-	uids[n++] = uid;
-	for (; ns != &init_user_ns && n < KIPC_CHAIN_MAX; ns = ns->parent) {
-		for (i = 0; i < n; i++)
-			if (uid_eq(uids[i], ns->owner))
-				break;
-		if (i == n)
-			uids[n++] = ns->owner;
+	for (i = 0; i < *n; i++)
+		if (kipc_key_eq(&keys[i], &k))
+			return;
+	keys[(*n)++] = k;
+}
+
+/* Fill @keys with the accounts a charge by @uid in @ns counts against. */
+static unsigned int kipc_chain(const struct user_namespace *ns, kuid_t uid,
+			       struct kipc_acct_key *keys)
+{
+	unsigned int n = 0;
+
+	kipc_chain_add(keys, &n, NULL, uid);
+	for (; ns != &init_user_ns && n + 2 <= KIPC_CHAIN_MAX; ns = ns->parent) {
+		kipc_chain_add(keys, &n, ns, GLOBAL_ROOT_UID);
+		if (!uid_eq(ns->owner, GLOBAL_ROOT_UID))
+			kipc_chain_add(keys, &n, NULL, ns->owner);
 	}
 	return n;
 }
@@ -120,16 +155,16 @@ int kipc_account_charge(struct kipc_charge *c, size_t bytes,
 	unsigned long max_bytes = READ_ONCE(max_user_bytes);
 	unsigned long max_total = READ_ONCE(max_total_bytes);
 	unsigned int max_objects = READ_ONCE(max_user_objects);
-	kuid_t uids[KIPC_CHAIN_MAX];
+	struct kipc_acct_key keys[KIPC_CHAIN_MAX];
 	struct kipc_user *u, *fresh = NULL;
 	unsigned int n, i;
 	int ret = 0;
 
-	n = kipc_chain(cred->user_ns, cred->euid, uids);
+	n = kipc_chain(cred->user_ns, cred->euid, keys);
 retry:
 	spin_lock(&kipc_users_lock);
 	for (i = 0; i < n; i++) {
-		if (kipc_user_find(uids[i]))
+		if (kipc_user_find(&keys[i]))
 			continue;
 		if (!fresh) {
 			spin_unlock(&kipc_users_lock);
@@ -141,22 +176,23 @@ retry:
 			spin_lock(&kipc_users_lock);
 			break;
 		}
-		fresh->uid = uids[i];
-		hash_add(kipc_users, &fresh->node, __kuid_val(uids[i]));
+		fresh->key = keys[i];
+		hash_add(kipc_users, &fresh->node, kipc_key_hash(&keys[i]));
 		fresh = NULL;
 	}
 
 	for (i = 0; i < n && !ret; i++) {
-		u = kipc_user_find(uids[i]);
+		u = kipc_user_find(&keys[i]);
+		/* A buffer adds no object: a lowered object limit spares it. */
 		if (kipc_over(u->bytes, bytes, max_bytes) ||
-		    kipc_over(u->objects, objects, max_objects))
+		    (objects && kipc_over(u->objects, objects, max_objects)))
 			ret = -EDQUOT;
 	}
 	if (!ret && kipc_over(kipc_total_bytes, bytes, max_total))
 		ret = -ENOSPC;
 
 	for (i = 0; i < n; i++) {
-		u = kipc_user_find(uids[i]);
+		u = kipc_user_find(&keys[i]);
 		if (ret) {
 			if (u)
 				kipc_user_drop_idle(u);
@@ -182,14 +218,14 @@ retry:
 /* Undo what kipc_account_charge() charged into @c. */
 void kipc_account_uncharge(struct kipc_charge *c)
 {
-	kuid_t uids[KIPC_CHAIN_MAX];
+	struct kipc_acct_key keys[KIPC_CHAIN_MAX];
 	struct kipc_user *u;
 	unsigned int n, i;
 
-	n = kipc_chain(c->ns, c->uid, uids);
+	n = kipc_chain(c->ns, c->uid, keys);
 	spin_lock(&kipc_users_lock);
 	for (i = 0; i < n; i++) {
-		u = kipc_user_find(uids[i]);
+		u = kipc_user_find(&keys[i]);
 		if (WARN_ON_ONCE(!u || u->bytes < c->bytes ||
 				 u->objects < c->objects))
 			continue;

@@ -327,6 +327,55 @@ TEST_F(quota, user_namespace_counts_against_owner)
 	EXPECT_EQ(0, kt_unlink(self->dev, "kt-quota-ns"));
 }
 
+/*
+ * A namespace made by root (a container runtime): its uids share the
+ * namespace's own budget, and neither root's budget nor a second such
+ * namespace's is touched.
+ */
+static int root_ns_fill(void *unused)
+{
+	int dev = kt_dev(), fd;
+	pid_t pid;
+
+	(void)unused;
+	fd = kt_shm(dev, "kt-quota-rootns", 768 * KIB, KIPC_CREATE_EXCL, 0600);
+	CHECK(0, is_fd(fd));
+	pid = fork();
+	if (!pid) {
+		fails = 0;
+		if (setresuid(7, 7, 7))
+			_exit(100);
+		/* Another uid of the same namespace: the namespace is full. */
+		CHECK(-EDQUOT, shm(512 * KIB));
+		CHECK(0, is_fd(shm(128 * KIB)));
+		_exit(fails);
+	}
+	CHECK(0, kt_reap(pid));
+	return fails;
+}
+
+static int root_ns_other(void *unused)
+{
+	(void)unused;
+	CHECK(0, is_fd(shm(768 * KIB)));
+	return fails;
+}
+
+TEST_F(quota, root_made_namespaces_have_their_own_budget)
+{
+	int a;
+
+	ASSERT_EQ(0, set_long(USER_BYTES, MIB));
+	EXPECT_EQ(0, kt_in_userns(0, "0 200000 65536\n", root_ns_fill, NULL));
+	/* Root itself still has its whole budget... */
+	a = shm(768 * KIB);
+	EXPECT_LE(0, a);
+	close(a);
+	/* ...and so has another namespace root made. */
+	EXPECT_EQ(0, kt_in_userns(0, "0 300000 65536\n", root_ns_other, NULL));
+	EXPECT_EQ(0, kt_unlink(self->dev, "kt-quota-rootns"));
+}
+
 /* Real uid 0, effective uid 1000: both kinds of memory go to the euid. */
 static int buffers_with_objects(void *unused)
 {
