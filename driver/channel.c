@@ -605,9 +605,10 @@ __poll_t kipc_channel_poll(struct kipc_object *obj, struct file *file,
  * sleeping. A hostile co-mapper can make every attempt fail that way (see
  * KIPC_RING_ROUNDS): bound them, stay killable and let others run.
  */
-static int kipc_channel_spin(bool nowait, unsigned int *rounds)
+static int kipc_channel_spin(struct kipc_channel *ch, bool put, bool nowait,
+			     struct kipc_ring_rounds *rounds)
 {
-	if (++*rounds > KIPC_RING_ROUNDS)
+	if (kipc_ring_spun(&ch->view, put, rounds))
 		return -EIO;
 	if (fatal_signal_pending(current))
 		return -EINTR;
@@ -704,7 +705,7 @@ static ssize_t kipc_channel_kget(struct kipc_object *obj,
 				 struct kipc_channel *ch, struct iov_iter *to,
 				 const struct kipc_channel_how *how)
 {
-	unsigned int rounds = 0;
+	struct kipc_ring_rounds rounds = { };
 	struct kipc_ring_hdr *h;
 	struct kipc_ring_msg m;
 	ssize_t ret;
@@ -738,13 +739,13 @@ static ssize_t kipc_channel_kget(struct kipc_object *obj,
 						 how->deadline);
 			if (!ret) {
 				/* A wake-up: somebody's system call. */
-				rounds = 0;
+				rounds.n = 0;
 				continue;
 			}
 			if (ret != -EAGAIN)
 				return ret;
 		}
-		ret = kipc_channel_spin(how->nowait, &rounds);
+		ret = kipc_channel_spin(ch, false, how->nowait, &rounds);
 		if (ret)
 			return ret;
 	}
@@ -764,7 +765,7 @@ static ssize_t kipc_channel_kput(struct kipc_object *obj,
 	size_t len = iov_iter_count(from);
 	u8 stack_buf[KIPC_CHANNEL_STACK_BUF];
 	struct kipc_channel_buf *large = NULL;
-	unsigned int rounds = 0;
+	struct kipc_ring_rounds rounds = { };
 	struct kipc_ring_hdr *h;
 	void *buf = stack_buf;
 	ssize_t ret;
@@ -813,12 +814,12 @@ static ssize_t kipc_channel_kput(struct kipc_object *obj,
 		ret = kipc_channel_sleep(obj, ch, KIPC_CHANNEL_PUT, seq,
 					 how->has_deadline, how->deadline);
 		if (!ret) {
-			rounds = 0;	/* a wake-up: somebody's system call */
+			rounds.n = 0;	/* a wake-up: somebody's system call */
 			continue;
 		}
 		if (ret != -EAGAIN)
 			break;
-		ret = kipc_channel_spin(how->nowait, &rounds);
+		ret = kipc_channel_spin(ch, true, how->nowait, &rounds);
 		if (ret)
 			break;
 	}

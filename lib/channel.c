@@ -142,9 +142,10 @@ static bool ch_eof(struct kipc_channel *ch)
  * can make every attempt fail while the ring looks ready, so give up with
  * -EIO after KIPC_RING_ROUNDS of them in a row, as the kernel does.
  */
-static int ch_spun(unsigned int *rounds)
+static int ch_spun(struct kipc_channel *ch, __u32 op,
+		   struct kipc_ring_rounds *rounds)
 {
-	return ++*rounds > KIPC_RING_ROUNDS ? -EIO : 0;
+	return kipc_ring_spun(ch_view(ch, op), op == KIPC_CHANNEL_PUT, rounds);
 }
 
 /*
@@ -153,7 +154,7 @@ static int ch_spun(unsigned int *rounds)
  * rounds in a row that did not sleep.
  */
 static int ch_wait(struct kipc_channel *ch, __u32 op, __u32 seq,
-		   __u64 deadline_ns, unsigned int *rounds)
+		   __u64 deadline_ns, struct kipc_ring_rounds *rounds)
 {
 	struct kipc_channel_wait args = { .op = op, .seq = seq };
 	int ret, i;
@@ -167,7 +168,7 @@ static int ch_wait(struct kipc_channel *ch, __u32 op, __u32 seq,
 		return -EAGAIN;
 	for (i = 0; i < CH_SPINS; i++) {
 		if (ch_ready(ch, op))
-			return ch_spun(rounds);
+			return ch_spun(ch, op, rounds);
 		ch_cpu_relax();
 	}
 	if (deadline_ns != KIPC_NO_DEADLINE) {
@@ -176,8 +177,8 @@ static int ch_wait(struct kipc_channel *ch, __u32 op, __u32 seq,
 	}
 	ret = kipc__ioctl(ch->fd, KIPC_CHANNEL_IOC_WAIT, &args);
 	if (!ret)
-		*rounds = 0;	/* woken: somebody made a system call */
-	return ret == -EAGAIN ? ch_spun(rounds) : ret;
+		rounds->n = 0;	/* woken: somebody made a system call */
+	return ret == -EAGAIN ? ch_spun(ch, op, rounds) : ret;
 }
 
 /*
@@ -356,7 +357,7 @@ int kipc_channel_stats(const struct kipc_channel *ch,
 int kipc_channel_put(struct kipc_channel *ch, const void *buf, size_t len,
 		     __u64 deadline_ns)
 {
-	unsigned int rounds = 0;
+	struct kipc_ring_rounds rounds = { 0 };
 	int owner, ret;
 
 	if (!ch->pv.base)
@@ -390,7 +391,7 @@ ssize_t kipc_channel_get(struct kipc_channel *ch, void *buf, size_t buflen,
 			 __u64 deadline_ns)
 {
 	u32 len, room = buflen > UINT32_MAX ? UINT32_MAX : buflen;
-	unsigned int rounds = 0;
+	struct kipc_ring_rounds rounds = { 0 };
 	int owner, ret;
 
 	if (!ch->gv.base)
@@ -415,7 +416,7 @@ ssize_t kipc_channel_get(struct kipc_channel *ch, void *buf, size_t buflen,
 				       KIPC_NOWAIT);
 			if (ret != -EAGAIN)
 				return ret;
-			ret = ch_spun(&rounds);
+			ret = ch_spun(ch, KIPC_CHANNEL_GET, &rounds);
 			if (ret)
 				return ret;
 			continue;
@@ -431,7 +432,8 @@ ssize_t kipc_channel_get(struct kipc_channel *ch, void *buf, size_t buflen,
 int kipc_channel_put_many(struct kipc_channel *ch, const struct iovec *msgs,
 			  unsigned int n, __u64 deadline_ns)
 {
-	unsigned int done = 0, rounds = 0;
+	struct kipc_ring_rounds rounds = { 0 };
+	unsigned int done = 0;
 	int owner, ret = 0;
 
 	if (!ch->pv.base)
@@ -485,7 +487,8 @@ int kipc_channel_put_many(struct kipc_channel *ch, const struct iovec *msgs,
 int kipc_channel_get_many(struct kipc_channel *ch, struct iovec *msgs,
 			  unsigned int n, __u64 deadline_ns)
 {
-	unsigned int done = 0, rounds = 0;
+	struct kipc_ring_rounds rounds = { 0 };
+	unsigned int done = 0;
 	int owner, ret = 0;
 
 	if (!ch->gv.base)
@@ -515,7 +518,7 @@ int kipc_channel_get_many(struct kipc_channel *ch, struct iovec *msgs,
 				msgs[done++].iov_len = n;
 				continue;
 			}
-			if (n == -EAGAIN && !ch_spun(&rounds))
+			if (n == -EAGAIN && !ch_spun(ch, KIPC_CHANNEL_GET, &rounds))
 				continue;
 			ret = n == -EAGAIN ? -EIO : n;
 		}
@@ -538,7 +541,7 @@ int kipc_channel_put_claim(struct kipc_channel *ch, size_t len,
 			   struct kipc_channel_claim *c, __u64 deadline_ns)
 {
 	struct kipc_ring_cookie k;
-	unsigned int rounds = 0;
+	struct kipc_ring_rounds rounds = { 0 };
 	int owner, ret;
 
 	if (!ch->pv.base)
@@ -625,7 +628,7 @@ int kipc_channel_get_claim(struct kipc_channel *ch,
 			   struct kipc_channel_claim *c, __u64 deadline_ns)
 {
 	struct kipc_ring_msg m;
-	unsigned int rounds = 0;
+	struct kipc_ring_rounds rounds = { 0 };
 	int owner, ret;
 
 	if (!ch->gv.base)

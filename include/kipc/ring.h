@@ -82,12 +82,8 @@ typedef __s64 s64;
 
 /*
  * Attempts in a row that a blocking put or get may make, each failing with
- * -EAGAIN without sleeping, before it reports the ring corrupt (-EIO). Each
- * such round means the ring changed under us or that its words contradict
- * each other (the try operations give up after KIPC_RING_SPIN steps while
- * kipc_ring_can_get()/can_put() err towards true): a hostile writer, e.g.
- * one rewinding head or tail, can keep that up for ever. Honest contention
- * loses a race a few times in a row at most.
+ * -EAGAIN without sleeping and without the ring moving on, before it
+ * reports the ring corrupt (-EIO): see kipc_ring_spun().
  */
 #define KIPC_RING_ROUNDS	1024
 
@@ -314,8 +310,8 @@ static inline u16 kipc_ring_state_owner(u64 state)
 /*
  * Signed distance from position @pos to the position recorded in @state,
  * modulo 2^46. Valid states are within one lap of any position a live party
- * reads from head or tail, so the sign is meaningful. At the current head or
- * tail it is at most KIPC_RING_MAX_AHEAD laps: see kipc_ring_too_far().
+ * reads from head or tail, so the sign is meaningful. Ahead of the tail
+ * they are at most one lap: see kipc_ring_too_far().
  */
 static inline s64 kipc_ring_dist(u64 state, u64 pos)
 {
@@ -325,24 +321,23 @@ static inline s64 kipc_ring_dist(u64 state, u64 pos)
 }
 
 /*
- * Laps a state may be ahead of the current head or tail. Claims are made
- * at the hint's value and a slot is freed one lap on; a consumer that dies
- * between its claim and moving head leaves head a lap behind its slot, and
- * a producer may then claim that slot once more and abort: two laps at the
- * head, one at the tail.
+ * Laps a state may be ahead of the tail (read after the state) before it
+ * is corrupt. A slot is claimed only at the tail's value and the tail
+ * never moves back, so a claim, publish, take, abort or recovery at
+ * position p leaves the slot at most at p + capacity while the tail is at
+ * least p: one lap. The head gives no such bound: producers that abort
+ * (or die) move slots a lap on without any consumer, so they may run any
+ * number of laps ahead of an idle head. One lap of slack on top.
  */
 #define KIPC_RING_MAX_AHEAD	2
 
-/*
- * Is @d, the distance of a state from the value just read from @hint, more
- * than any run of the protocol produces? A re-read of @hint tells a stale
- * read (the hint moved on meanwhile) from corruption.
- */
-static inline bool kipc_ring_too_far(const struct kipc_ring_view *v,
-				     const u64 *hint, u64 pos, s64 d)
+/* Is @state further ahead of the tail than any run of the protocol goes? */
+static inline bool kipc_ring_too_far(const struct kipc_ring_view *v, u64 state)
 {
-	return d > (s64)KIPC_RING_MAX_AHEAD * v->capacity &&
-	       kipc_load(hint) == pos;
+	u64 tail = kipc_load_acquire(&kipc_ring_hdr(v)->tail);
+
+	return kipc_ring_dist(state, tail) >
+	       (s64)KIPC_RING_MAX_AHEAD * v->capacity;
 }
 
 /* Does @state belong to the slot that @pos maps to? */
@@ -479,6 +474,51 @@ static inline bool kipc_ring_after_get(const struct kipc_ring_view *v)
 	return true;
 }
 
+/**
+ * struct kipc_ring_rounds - a blocking put's or get's failed attempts
+ * @mark:    the furthest tail (put) or head (get) seen so far
+ * @n:       attempts in a row that failed without sleeping or progress
+ * @started: @mark is set
+ *
+ * Zero-initialise; set @n to 0 after each real sleep.
+ */
+struct kipc_ring_rounds {
+	u64 mark;
+	u32 n;
+	bool started;
+};
+
+/**
+ * kipc_ring_spun() - count an attempt that failed without sleeping
+ * @v:   trusted view
+ * @put: the caller puts (watches the tail) or gets (the head)
+ * @r:   the caller's count
+ *
+ * An attempt fails that way when the ring changed under it or its words
+ * contradict each other (the try operations give up after KIPC_RING_SPIN
+ * steps while kipc_ring_can_get()/can_put() err towards true). A position
+ * beyond any seen before means other parties made progress, so the count
+ * starts again: honest contention never ends in -EIO however long it
+ * lasts. Positions never move back in an honest ring, so a co-mapper
+ * rewinding them cannot fake progress; one that keeps advancing them looks
+ * like traffic, and the caller then stays as killable as a sleeper.
+ *
+ * Return: 0 to try again, -EIO after KIPC_RING_ROUNDS attempts in a row.
+ */
+static inline int kipc_ring_spun(const struct kipc_ring_view *v, bool put,
+				 struct kipc_ring_rounds *r)
+{
+	struct kipc_ring_hdr *h = kipc_ring_hdr(v);
+	u64 pos = put ? kipc_load_acquire(&h->tail) : kipc_load_acquire(&h->head);
+
+	if (!r->started || (s64)(pos - r->mark) > 0) {
+		r->started = true;
+		r->mark = pos;
+		r->n = 0;
+	}
+	return ++r->n > KIPC_RING_ROUNDS ? -EIO : 0;
+}
+
 /* --- producers -------------------------------------------------------- */
 
 /**
@@ -512,7 +552,7 @@ static inline int kipc_ring_claim(const struct kipc_ring_view *v, u16 owner,
 
 		if (!kipc_ring_state_in_slot(v, st, pos))
 			return -EIO;
-		if (kipc_ring_too_far(v, &h->tail, pos, d))
+		if (d > cap && kipc_ring_too_far(v, st))
 			return -EIO;
 		if (st == free) {
 			u64 mine = kipc_ring_state(pos, KIPC_RING_WRITING, owner);
@@ -674,7 +714,7 @@ static inline int kipc_ring_take(const struct kipc_ring_view *v, u16 owner,
 
 		if (!kipc_ring_state_in_slot(v, st, pos))
 			return -EIO;
-		if (kipc_ring_too_far(v, &h->head, pos, d))
+		if (d > cap && kipc_ring_too_far(v, st))
 			return -EIO;
 		if (d > 0 || (d == 0 && phase == KIPC_RING_READING)) {
 			/* Taken or skipped already: the head lags, help it. */
@@ -875,7 +915,7 @@ static inline bool kipc_ring_can_get(const struct kipc_ring_view *v)
 		u32 phase = kipc_ring_state_phase(st);
 
 		if (!kipc_ring_state_in_slot(v, st, pos) ||
-		    d > KIPC_RING_MAX_AHEAD * cap)
+		    (d > cap && kipc_ring_too_far(v, st)))
 			return true;
 		if (d > 0 || (d == 0 && phase == KIPC_RING_READING))
 			continue;	/* taken or skipped: look further */
@@ -911,7 +951,7 @@ static inline bool kipc_ring_can_put(const struct kipc_ring_view *v)
 		u32 phase = kipc_ring_state_phase(st);
 
 		if (!kipc_ring_state_in_slot(v, st, pos) ||
-		    d > KIPC_RING_MAX_AHEAD * cap)
+		    (d > cap && kipc_ring_too_far(v, st)))
 			return true;
 		if (d == 0 && phase == KIPC_RING_FREE)
 			return true;
