@@ -435,6 +435,51 @@ TEST(claim_commit_abort)
 	ring_destroy(&r);
 }
 
+/*
+ * Aborts move slots on without any consumer, so slots may run many laps
+ * ahead of an idle head: that is no corruption. A state far ahead of the
+ * tail is.
+ */
+TEST(aborts_run_laps_ahead_of_the_head)
+{
+	struct kipc_ring_rounds rounds = { 0 };
+	struct kipc_ring_cookie c;
+	struct test_ring r;
+	u8 out[8];
+	u32 len;
+	int i;
+
+	ASSERT_EQ(0, ring_create(&r, 1, 8));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, kipc_ring_claim(&r.v, 1, 8, &c));
+		ASSERT_LE(0, kipc_ring_abort(&r.v, &c));
+	}
+	ASSERT_EQ(0, hdr(&r)->head);
+	ASSERT_FALSE(kipc_ring_can_get(&r.v));
+	ASSERT_EQ(-EAGAIN, kipc_ring_try_get(&r.v, 2, out, 8, &len));
+	ASSERT_EQ(0, kipc_ring_try_put(&r.v, 1, "x", 1));
+	ASSERT_EQ(0, kipc_ring_try_get(&r.v, 2, out, 8, &len));
+	ASSERT_EQ(1, len);
+
+	/* A slot state 2^45 positions ahead of the tail is corrupt. */
+	kipc_ring_slot(&r.v, 0)->state =
+		kipc_ring_state(1ULL << 45, KIPC_RING_READY, 0);
+	ASSERT_EQ(-EIO, kipc_ring_try_get(&r.v, 2, out, 8, &len));
+	ASSERT_EQ(-EIO, kipc_ring_try_put(&r.v, 1, "x", 1));
+	ASSERT_TRUE(kipc_ring_can_get(&r.v));
+
+	/* Rounds restart when the head moves on, not when it moves back. */
+	for (i = 0; i < KIPC_RING_ROUNDS; i++)
+		ASSERT_EQ(0, kipc_ring_spun(&r.v, false, &rounds));
+	hdr(&r)->head += 1;
+	ASSERT_EQ(0, kipc_ring_spun(&r.v, false, &rounds));
+	hdr(&r)->head -= 1;
+	for (i = 1; i < KIPC_RING_ROUNDS; i++)
+		ASSERT_EQ(0, kipc_ring_spun(&r.v, false, &rounds));
+	ASSERT_EQ(-EIO, kipc_ring_spun(&r.v, false, &rounds));
+	ring_destroy(&r);
+}
+
 TEST(get_claim_and_indirect)
 {
 	struct kipc_ring_msg m;
