@@ -71,6 +71,9 @@ static LIST_HEAD(kipc_ns_sweep);
 /* Namespaces checked for death per name operation, oldest checked first. */
 #define KIPC_NS_SWEEP	8
 
+/* Names of dead namespaces unhashed per name operation, at most. */
+#define KIPC_NAMES_REAP	64
+
 /* Linked names; shown in sysfs so tests can prove nothing is left over. */
 atomic_t kipc_names_live = ATOMIC_INIT(0);
 
@@ -243,20 +246,33 @@ static void kipc_names_release(struct list_head *dead)
 	}
 }
 
-static void kipc_ns_unhash_all(struct kipc_ns *kns, struct list_head *dead)
+/*
+ * Unhash up to *@budget names of @kns (all of them for a NULL @budget) and
+ * release @kns once it has none. Returns true if @kns is gone.
+ */
+static bool kipc_ns_unhash(struct kipc_ns *kns, struct list_head *dead,
+			   unsigned int *budget)
 {
 	struct kipc_name *ent, *tmp;
 
-	list_for_each_entry_safe(ent, tmp, &kns->names, ns_node)
+	list_for_each_entry_safe(ent, tmp, &kns->names, ns_node) {
+		if (budget && !*budget)
+			return false;
 		kipc_name_unhash(ent, dead);
+		if (budget)
+			--*budget;
+	}
 	kipc_ns_release_if_unused(kns);
+	return true;
 }
 
 /*
  * Move the names of namespaces nobody but us references to @dead: no task
  * is in them and no nsfs file or mount holds them, so they cannot be
- * entered. Up to KIPC_NS_SWEEP namespaces are checked per call, in turn,
- * so a call costs the same however many namespaces have names.
+ * entered. Up to KIPC_NS_SWEEP namespaces are checked and up to
+ * KIPC_NAMES_REAP names unhashed per call, in turn, so that a call costs
+ * the same however many namespaces and names are dead: the names lock
+ * serialises everyone's name operations.
  *
  * Without CONFIG_IPC_NS there is one namespace, init_ipc_ns, which lives
  * for ever, and get_ipc_ns() takes no reference: its count stays at the
@@ -266,8 +282,8 @@ static void kipc_ns_unhash_all(struct kipc_ns *kns, struct list_head *dead)
  */
 static void kipc_names_collect(struct list_head *dead)
 {
+	unsigned int n = 0, budget = KIPC_NAMES_REAP;
 	struct kipc_ns *kns, *next;
-	unsigned int n = 0;
 
 	lockdep_assert_held(&kipc_names_lock);
 	if (!IS_ENABLED(CONFIG_IPC_NS))
@@ -278,8 +294,13 @@ static void kipc_names_collect(struct list_head *dead)
 			list_rotate_to_front(&kns->sweep, &kipc_ns_sweep);
 			break;
 		}
-		if (refcount_read(&kns->ns->ns.count) == 1)
-			kipc_ns_unhash_all(kns, dead);
+		if (refcount_read(&kns->ns->ns.count) != 1)
+			continue;
+		if (!kipc_ns_unhash(kns, dead, &budget)) {
+			/* Out of budget: go on with this one next time. */
+			list_rotate_to_front(&kns->sweep, &kipc_ns_sweep);
+			break;
+		}
 	}
 }
 
@@ -564,7 +585,7 @@ void kipc_names_exit(void)
 
 	mutex_lock(&kipc_names_lock);
 	list_for_each_entry_safe(kns, next, &kipc_ns_sweep, sweep)
-		kipc_ns_unhash_all(kns, &dead);
+		kipc_ns_unhash(kns, &dead, NULL);
 	mutex_unlock(&kipc_names_lock);
 	kipc_names_release(&dead);
 	rhashtable_destroy(&kipc_nss);
