@@ -400,6 +400,46 @@ TEST_F(names, many_dead_namespaces_collected)
 	EXPECT_EQ(0, kt_unlink(self->dev, "kt-nt-left"));
 }
 
+#define DEAD_NAMES	200	/* more than one operation drops (64) */
+
+/* A dead namespace with many names: each operation drops a bounded part. */
+TEST_F(names, dead_namespace_names_dropped_in_parts)
+{
+	long before, now, most = 0;
+	int i, ops = 0;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char name[32];
+		int dev;
+
+		if (unshare(CLONE_NEWIPC))
+			_exit(100);
+		dev = kt_dev();
+		for (i = 0; i < DEAD_NAMES; i++) {
+			snprintf(name, sizeof(name), "kt-nt-part-%d", i);
+			if (kt_shm(dev, name, 1, KIPC_CREATE_EXCL, 0600) < 0)
+				_exit(101);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(0, kt_reap(pid));
+	before = kt_names();
+	while (before > self->names && ops < DEAD_NAMES) {
+		EXPECT_EQ(-ENOENT, kt_open(self->dev, "kt-nt-none", KIPC_TYPE_SHM));
+		now = kt_names();
+		if (before - now > most)
+			most = before - now;
+		before = now;
+		ops++;
+	}
+	EXPECT_EQ(self->names, kt_names());
+	EXPECT_GE(64, most) TH_LOG("one operation dropped %ld names", most);
+	EXPECT_LE(DEAD_NAMES / 64, ops) TH_LOG("%d operations", ops);
+}
+
 #define BIG	(256ULL << 20)
 #define ROUNDS	5
 
