@@ -300,6 +300,11 @@ def test_lock_holder_kill_storm(kind, kills):
     for _ in range(_scaled(kills)):
         st[0] = 0
         pid = _fork(_lock_holder, lock, st, kind == "RLock")
+        # A forked child may take longer to start than the kill delay
+        # (the debug kernel): kill it in its loop, not before it.
+        start = time.monotonic()
+        while st[0] == 0 and time.monotonic() - start < 30:
+            time.sleep(0.0002)
         time.sleep(rng.random() * 0.02)
         _kill(pid)
         state = st[0]
