@@ -34,7 +34,7 @@ TOOLS := $(BUILD)/tools/kipc-info
 
 PY_CONFIG := /usr/bin/python3-config
 
-.PHONY: all module lib tests tools python-ext deps deps-check lint check demo install clean help
+.PHONY: all module lib tests tools python-ext deps deps-check lint check check-full demo install clean help
 
 all: module lib tests tools python-ext
 
@@ -42,6 +42,8 @@ help:
 	@echo 'make              kipc.ko (against KDIR=$(KDIR)), libipc, tests, tools'
 	@echo 'make demo         load kipc.ko in a VM and show the API handshake'
 	@echo 'make check        lint and every test suite (VM, Debian and debug kernels)'
+	@echo 'make check-full   make check with the whole Python suite and a long fuzz on the debug kernel'
+	@echo 'make fuzz         the ABI fuzzer in a VM (SECONDS=120 SEED=S KERNEL=debian|debug)'
 	@echo 'make bench        benchmarks in a VM, side by side (bench-quick: short)'
 	@echo 'make lint         checkpatch --strict and sparse on the driver'
 	@echo 'make deps         install the Debian packages kipc needs (as root)'
@@ -126,6 +128,12 @@ demo: deps
 check: deps
 	$(MAKE) all
 	tools/check
+
+# make check, plus the whole Python suite on the debug kernel at full scale
+# and a 15-minute fuzz there: about 60 minutes; run before resolving.
+check-full: deps
+	$(MAKE) all
+	tools/check --full
 
 # Benchmarks: their own makefile fragment.
 include $(wildcard tools/bench/bench.mk)
