@@ -35,12 +35,12 @@
 static unsigned long max_user_bytes = 1UL << 30;
 module_param(max_user_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_user_bytes,
-		 "Most bytes of object and large-message memory one user may hold, counting what is held in user namespaces the user owns (default 1 GiB); EDQUOT beyond");
+		 "Most bytes of object and large-message memory one account (a user, or a user namespace) may hold; a user's account also counts namespaces it owns (default 1 GiB); EDQUOT beyond");
 
 static unsigned int max_user_objects = 65536;
 module_param(max_user_objects, uint, 0644);
 MODULE_PARM_DESC(max_user_objects,
-		 "Most objects one user may hold, counting those held in user namespaces the user owns (default 65536); EDQUOT beyond");
+		 "Most objects one account (a user, or a user namespace) may hold; a user's account also counts namespaces it owns (default 65536); EDQUOT beyond");
 
 static unsigned long max_total_bytes;
 module_param(max_total_bytes, ulong, 0644);

@@ -145,7 +145,8 @@ struct kipc_type {
 
 /**
  * struct kipc_charge - what one object or large buffer was charged (account.c)
- * @ns:      the charged user's user namespace, pinned; its owners were
+ * @ns:      the charged user's user namespace, pinned; it, its ancestors
+ *           and their owners other than the initial root were
  *           charged too
  * @uid:     the charged user (the effective uid of the caller)
  * @bytes:   bytes charged

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Limits on object memory: the per-user byte and object limits, counted
- * for the owner of every user namespace too, the global cap, large-message
+ * for each user namespace and its non-root owner too, the global cap, large-message
  * buffers counted with objects under the effective uid, exact uncharge,
  * the module parameters in sysfs, and the memory cgroup charge.
  */
