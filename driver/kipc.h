@@ -109,6 +109,9 @@ struct kipc_uring {
  *               fork copy, mapping and io_uring request is gone); runs
  *               before the file's reference on the object is dropped
  * @show_file:   optional: fdinfo lines about @file itself, after @show_fdinfo
+ * @stat:        optional: fill @st->u (struct kipc_stat) with the type's
+ *               statistics and add the kernel memory it holds beyond
+ *               obj->size to @st->kmem; never sleeps on user memory
  * @uring_try:   optional: run io_uring command @uc once without sleeping
  *               and return its result, -EINVAL for an operation of
  *               another type, or -EAGAIN (only for operations that
@@ -140,6 +143,7 @@ struct kipc_type {
 	void (*release)(struct kipc_object *obj, struct file *file);
 	void (*show_file)(struct kipc_object *obj, struct file *file,
 			  struct seq_file *m);
+	void (*stat)(struct kipc_object *obj, struct kipc_stat *st);
 	int (*uring_try)(struct kipc_object *obj, struct kipc_ucmd *uc);
 };
 
@@ -170,6 +174,12 @@ struct kipc_charge {
  * @charge:   what the creator was charged for it (account.c)
  * @owner_uid, @owner_gid, @mode: permissions of a named object
  * @name:     the name it was created with ("" if anonymous); immutable
+ * @linked:   the name is linked (set and cleared under the names lock;
+ *            read with READ_ONCE)
+ * @id:       its id in its IPC namespace (KIPC_IOC_LIST); immutable
+ * @ctime_ns: CLOCK_REALTIME of the creation; immutable
+ * @waits:    times a task or io_uring command went to sleep on it
+ * @wakes:    tasks and commands woken from it
  * @ids:      owner ids of live mappings
  * @mappings: number of live mappings
  * @wq:       tasks sleeping in KIPC_OBJ_IOC_WAIT (keyed by word offset)
@@ -188,6 +198,11 @@ struct kipc_object {
 	kgid_t owner_gid;
 	umode_t mode;
 	char name[KIPC_NAME_MAX + 1];
+	bool linked;
+	u64 id;
+	u64 ctime_ns;
+	atomic64_t waits;
+	atomic64_t wakes;
 	struct ida ids;
 	atomic_t mappings;
 	wait_queue_head_t wq;
@@ -205,6 +220,7 @@ void kipc_object_put(struct kipc_object *obj);
 int kipc_object_install_fd(struct kipc_object *obj, u32 fd_flags);
 struct file *kipc_object_getfile(struct kipc_object *obj, u32 fd_flags);
 bool kipc_is_object_file(const struct file *file);
+int kipc_object_stat(struct kipc_object *obj, struct kipc_stat *st);
 const struct kipc_type *kipc_type_find(u32 type);
 extern atomic_t kipc_objects_live;
 

@@ -88,6 +88,7 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 	obj->owner_uid = current_euid();
 	obj->owner_gid = current_egid();
 	obj->mode = mode;
+	obj->ctime_ns = ktime_get_real_ns();
 	strscpy(obj->name, name, sizeof(obj->name));
 	ida_init(&obj->ids);
 	init_waitqueue_head(&obj->wq);
@@ -202,6 +203,65 @@ static long kipc_ioc_info(struct kipc_object *obj, struct kipc_info __user *uarg
 	return 0;
 }
 
+/*
+ * Fill @st with what the kernel knows of @obj: the common fields here,
+ * the type's statistics through its ->stat. The caller checked that it
+ * may see @obj.
+ */
+int kipc_object_stat(struct kipc_object *obj, struct kipc_stat *st)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	memset(st, 0, sizeof(*st));
+	st->id = obj->id;
+	st->type = obj->type->type;
+	if (obj->name[0])
+		st->flags |= KIPC_STAT_NAMED;
+	if (READ_ONCE(obj->linked))
+		st->flags |= KIPC_STAT_LINKED;
+	st->uid = from_kuid_munged(ns, obj->owner_uid);
+	st->gid = from_kgid_munged(ns, obj->owner_gid);
+	st->mode = obj->mode;
+	st->name_len = strlen(obj->name);
+	memcpy(st->name, obj->name, st->name_len);
+	st->ctime_ns = obj->ctime_ns;
+	st->size = obj->size;
+	st->kmem = obj->size;
+	st->mappings = atomic_read(&obj->mappings);
+	st->sleepers = kipc_wait_sleepers(obj);
+	st->uring_pending = atomic_read(&obj->uring.active);
+	st->waits = atomic64_read(&obj->waits);
+	st->wakes = atomic64_read(&obj->wakes);
+	st->params = obj->params;
+	if (obj->type->stat)
+		obj->type->stat(obj, st);
+	return 0;
+}
+
+/* KIPC_OBJ_IOC_STAT: the holder of a descriptor may always look. */
+static long kipc_ioc_obj_stat(struct kipc_object *obj,
+			      struct kipc_stat_query __user *uarg)
+{
+	struct kipc_stat_query q;
+	struct kipc_stat *st;
+	long ret;
+
+	if (copy_from_user(&q, uarg, sizeof(q)))
+		return -EFAULT;
+	if (q.version != KIPC_STAT_VERSION || q.flags || q.id || q.name ||
+	    q.name_len || q.pad || !q.stat ||
+	    memchr_inv(q.reserved, 0, sizeof(q.reserved)))
+		return -EINVAL;
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	ret = kipc_object_stat(obj, st);
+	if (!ret && copy_to_user(u64_to_user_ptr(q.stat), st, sizeof(*st)))
+		ret = -EFAULT;
+	kfree(st);
+	return ret;
+}
+
 static long kipc_obj_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -219,6 +279,8 @@ static long kipc_obj_ioctl(struct file *file, unsigned int cmd,
 		return kipc_ioc_wake(obj, argp);
 	case KIPC_OBJ_IOC_WATCH:
 		return kipc_ioc_watch(obj, argp);
+	case KIPC_OBJ_IOC_STAT:
+		return kipc_ioc_obj_stat(obj, argp);
 	}
 	if (obj->type->ioctl)
 		return obj->type->ioctl(obj, file, cmd, arg);

@@ -59,6 +59,9 @@ int kipc_object_open(const char *name, __u32 type, __u32 fd_flags);
 int kipc_object_unlink(const char *name);
 int kipc_object_info(int fd, struct kipc_info *info);
 
+/* Statistics of @fd's object (KIPC_OBJ_IOC_STAT): 0 or -errno. */
+int kipc_object_stat(int fd, struct kipc_stat *st);
+
 /* The owner id of the mapping of @fd's object that contains @addr. */
 int kipc_object_map_id(int fd, const void *addr);
 

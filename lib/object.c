@@ -96,6 +96,16 @@ int kipc_object_info(int fd, struct kipc_info *info)
 	return kipc__ioctl(fd, KIPC_OBJ_IOC_INFO, info);
 }
 
+int kipc_object_stat(int fd, struct kipc_stat *st)
+{
+	struct kipc_stat_query q = {
+		.version = KIPC_STAT_VERSION,
+		.stat = (__u64)(uintptr_t)st,
+	};
+
+	return kipc__ioctl(fd, KIPC_OBJ_IOC_STAT, &q);
+}
+
 int kipc_object_map_id(int fd, const void *addr)
 {
 	struct kipc_map_id args = { .addr = (__u64)(uintptr_t)addr };

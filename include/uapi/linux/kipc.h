@@ -31,6 +31,7 @@
 #define KIPC_FEATURE_SYNC	(1ULL << 2)	/* semaphores, locks, events... */
 #define KIPC_FEATURE_URING_CMD	(1ULL << 3)	/* io_uring commands on objects */
 #define KIPC_FEATURE_WATCH	(1ULL << 4)	/* KIPC_OBJ_IOC_WATCH */
+#define KIPC_FEATURE_LIST	(1ULL << 5)	/* object ids, statistics, listing */
 
 /**
  * struct kipc_api - API handshake, argument of KIPC_IOC_API
@@ -630,12 +631,281 @@ struct kipc_uring_batch {
 #define KIPC_URING_F_DEADLINE		(1U << 8)	/* deadline_ns is valid */
 #define KIPC_URING_F_NOWAIT		(1U << 9)	/* never wait: -EAGAIN */
 
+/*
+ * Seeing objects: ids, statistics and listing (Documentation/observability.rst).
+ *
+ * Every object has an id, unique among the objects of its IPC namespace
+ * and not reused while the namespace lives (ids are allocated cyclically
+ * from 1 to 2^31 - 1, so reuse needs that many creations). A caller sees
+ * an object when it owns it, may open it by name (read and write
+ * permission), or has CAP_IPC_OWNER in the namespace's user namespace; of
+ * the others it learns only how many there are. The holder of a
+ * descriptor may always read the statistics of its object.
+ */
+
+/* Layout versions of struct kipc_stat; the caller names the one it knows. */
+#define KIPC_STAT_VERSION	1
+
+/* struct kipc_stat.flags */
+#define KIPC_STAT_NAMED		(1U << 0)	/* created with a name */
+#define KIPC_STAT_LINKED	(1U << 1)	/* that name is still linked */
+
+/**
+ * struct kipc_ring_stat - one ring of a channel or pipe
+ * @queued:       messages in the ring
+ * @queued_bytes: their lengths, summed
+ * @puts:         messages put since creation (the ring's tail position)
+ * @gets:         messages taken since creation (its head position)
+ * @dropped:      messages lost with a consumer that died holding them
+ * @discarded:    claims undone because their producer died
+ * @recoveries:   times the kernel repaired the ring after a mapping went
+ *                away in the middle of a put or get
+ * @buffers:      kernel buffers of large messages in the ring
+ * @buffer_bytes: their bytes
+ * @get_waiters:  consumers asleep (including pending io_uring commands)
+ * @put_waiters:  producers asleep (likewise)
+ * @closed:       KIPC_CHANNEL_CLOSED_* (pipes)
+ * @pad:          zero
+ *
+ * @queued, @queued_bytes, @puts and @gets are read from the shared ring,
+ * which every mapper may write: they describe the ring, not a promise.
+ */
+struct kipc_ring_stat {
+	__u64 queued;
+	__u64 queued_bytes;
+	__u64 puts;
+	__u64 gets;
+	__u64 dropped;
+	__u64 discarded;
+	__u64 recoveries;
+	__u64 buffers;
+	__u64 buffer_bytes;
+	__u32 get_waiters;
+	__u32 put_waiters;
+	__u32 closed;
+	__u32 pad;
+};
+
+/* struct kipc_sync_stat.flags */
+#define KIPC_SYNC_STAT_DIED	(1U << 0)	/* lock: freed from a dead holder, not yet retaken */
+#define KIPC_SYNC_STAT_BROKEN	(1U << 1)	/* barrier: broken */
+#define KIPC_SYNC_STAT_SET	(1U << 2)	/* event: set */
+
+/**
+ * struct kipc_sync_stat - a semaphore, lock, rlock, event, barrier or condition
+ * @value:      semaphore: its count; lock: 1 if held; rlock: the holder's
+ *              recursion count; barrier: parties waiting; condition:
+ *              waiters not yet notified; event: 1 if set
+ * @holder:     lock and rlock: the holder's owner id (KIPC_ID_*), else 0
+ * @waiters:    tasks asleep (including pending io_uring commands)
+ * @flags:      KIPC_SYNC_STAT_*
+ * @owner_died: locks: times the kernel freed it from a holder that died
+ * @recoveries: every repair the kernel made after a mapping went away (a
+ *              freed lock, a broken barrier, a cancelled condition waiter,
+ *              a semaphore unit given back)
+ * @reserved:   zero
+ */
+struct kipc_sync_stat {
+	__u32 value;
+	__u32 holder;
+	__u32 waiters;
+	__u32 flags;
+	__u64 owner_died;
+	__u64 recoveries;
+	__u64 reserved[4];
+};
+
+/**
+ * struct kipc_stat - one object, as KIPC_IOC_LIST, KIPC_IOC_STAT and
+ * KIPC_OBJ_IOC_STAT report it (version KIPC_STAT_VERSION)
+ * @id:            the object's id in its IPC namespace
+ * @type:          KIPC_TYPE_*
+ * @flags:         KIPC_STAT_*
+ * @uid:           owner (the creator's effective uid), as seen from the
+ *                 caller's user namespace (the overflow uid if unmapped)
+ * @gid:           owner's group, likewise
+ * @mode:          permission bits of a named object (0 if anonymous)
+ * @name_len:      bytes of @name
+ * @ctime_ns:      CLOCK_REALTIME of the creation, in nanoseconds
+ * @size:          bytes of shared memory
+ * @kmem:          bytes charged for it now: its memory and the kernel
+ *                 buffers of the large messages it holds
+ * @mappings:      live mappings (across all processes)
+ * @sleepers:      tasks asleep in KIPC_OBJ_IOC_WAIT on it
+ * @uring_pending: io_uring commands waiting on it
+ * @pad:           zero
+ * @waits:         times a task or command went to sleep on it
+ * @wakes:         tasks and commands woken from it
+ * @reserved:      zero
+ * @params:        the parameters it was created with
+ * @u:             the type's statistics: @u.ring[0] for a channel, both
+ *                 rings of a duplex pipe (one-way: @u.ring[0]), @u.sync
+ *                 for the synchronisation objects; zero for shm
+ * @name:          the name, NUL-terminated ("" if anonymous)
+ */
+struct kipc_stat {
+	__u64 id;
+	__u32 type;
+	__u32 flags;
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 name_len;
+	__u64 ctime_ns;
+	__u64 size;
+	__u64 kmem;
+	__u32 mappings;
+	__u32 sleepers;
+	__u32 uring_pending;
+	__u32 pad;
+	__u64 waits;
+	__u64 wakes;
+	__u64 reserved[4];
+	union kipc_params params;
+	union {
+		struct kipc_ring_stat ring[2];
+		struct kipc_sync_stat sync;
+		__u64 raw[32];
+	} u;
+	char name[KIPC_NAME_MAX + 1];
+};
+
+/**
+ * struct kipc_stat_query - argument of KIPC_IOC_STAT and KIPC_OBJ_IOC_STAT
+ * @version:  in: KIPC_STAT_VERSION
+ * @flags:    in: must be zero
+ * @id:       in: KIPC_IOC_STAT: the object's id, or 0 to find it by @name;
+ *            KIPC_OBJ_IOC_STAT: must be zero
+ * @name:     in: KIPC_IOC_STAT with @id 0: user address of the name;
+ *            else must be zero
+ * @name_len: in: bytes of the name (zero without @name)
+ * @pad:      in: must be zero
+ * @stat:     in: user address of the struct kipc_stat to fill
+ * @reserved: in: must be zero
+ *
+ * KIPC_IOC_STAT fails with ENOENT when no object of the caller's IPC
+ * namespace has that id or name, or the caller may not see it.
+ */
+struct kipc_stat_query {
+	__u32 version;
+	__u32 flags;
+	__u64 id;
+	__u64 name;
+	__u32 name_len;
+	__u32 pad;
+	__u64 stat;
+	__u64 reserved[2];
+};
+
+/* Most entries one KIPC_IOC_LIST or KIPC_IOC_HOLDERS fills. */
+#define KIPC_LIST_MAX		1024
+
+/**
+ * struct kipc_list - argument of KIPC_IOC_LIST
+ * @version:  in: KIPC_STAT_VERSION
+ * @flags:    in: must be zero
+ * @start_id: in: report objects with this id or higher (0: from the start)
+ * @stats:    in: user address of @count struct kipc_stat
+ * @count:    in: room at @stats, 1..KIPC_LIST_MAX; out: entries written
+ * @type:     in: KIPC_TYPE_* to report only that type, or 0 for all
+ * @next_id:  out: @start_id of the next call, or 0 when every object was
+ *            reported
+ * @hidden:   out: objects passed over in this call because the caller
+ *            may not see them (their sum over calls is the hidden total)
+ * @pad:      in: must be zero
+ * @reserved: in: must be zero
+ *
+ * Objects of the caller's IPC namespace, in increasing id order. A call
+ * scans a bounded number of objects, so it may return fewer entries than
+ * @count (even none) with a nonzero @next_id: call again from there.
+ */
+struct kipc_list {
+	__u32 version;
+	__u32 flags;
+	__u64 start_id;
+	__u64 stats;
+	__u32 count;
+	__u32 type;
+	__u64 next_id;
+	__u32 hidden;
+	__u32 pad;
+	__u64 reserved[3];
+};
+
+/**
+ * struct kipc_holder - one process that holds or maps an object
+ * @pid:      its process id in the caller's pid namespace
+ * @fds:      its descriptors on the object (object and watch descriptors)
+ * @mappings: its mappings of the object
+ * @pad:      zero
+ */
+struct kipc_holder {
+	__s32 pid;
+	__u32 fds;
+	__u32 mappings;
+	__u32 pad;
+};
+
+/**
+ * struct kipc_holders - argument of KIPC_IOC_HOLDERS
+ * @id:       in: the object's id (as for KIPC_IOC_STAT)
+ * @holders:  in: user address of @count struct kipc_holder
+ * @count:    in: room at @holders, 0..KIPC_LIST_MAX; out: entries written
+ * @total:    out: processes found (more than @count when room ran out)
+ * @flags:    in: must be zero
+ * @pad:      in: must be zero
+ * @reserved: in: must be zero
+ *
+ * The processes of the caller's pid namespace that have a descriptor on
+ * the object or map it, in increasing pid order. Descriptors in flight
+ * (SCM_RIGHTS), registered with io_uring, or held by processes outside the
+ * caller's pid namespace are not found. ENOENT as for KIPC_IOC_STAT.
+ */
+struct kipc_holders {
+	__u64 id;
+	__u64 holders;
+	__u32 count;
+	__u32 total;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct kipc_usage - argument of KIPC_IOC_USAGE
+ * @flags:           in: must be zero
+ * @pad:             in: must be zero
+ * @bytes:           out: bytes charged to the caller's account (its
+ *                   effective uid in its user namespace)
+ * @objects:         out: objects charged to it
+ * @max_bytes:       out: the max_user_bytes limit
+ * @max_objects:     out: the max_user_objects limit
+ * @total_bytes:     out: bytes charged to all accounts
+ * @max_total_bytes: out: the max_total_bytes limit
+ * @reserved:        in: must be zero; out: zero
+ */
+struct kipc_usage {
+	__u32 flags;
+	__u32 pad;
+	__u64 bytes;
+	__u64 objects;
+	__u64 max_bytes;
+	__u64 max_objects;
+	__u64 total_bytes;
+	__u64 max_total_bytes;
+	__u64 reserved[4];
+};
+
 /* Commands on the control device, /dev/kipc. */
 #define KIPC_IOC_API		_IOWR(KIPC_IOC_MAGIC, 0x80, struct kipc_api)
 #define KIPC_IOC_CREATE		_IOW(KIPC_IOC_MAGIC, 0x81, struct kipc_create)
 #define KIPC_IOC_OPEN		_IOW(KIPC_IOC_MAGIC, 0x82, struct kipc_open)
 #define KIPC_IOC_UNLINK		_IOW(KIPC_IOC_MAGIC, 0x83, struct kipc_unlink)
 #define KIPC_IOC_PIPE		_IOWR(KIPC_IOC_MAGIC, 0x85, struct kipc_pipe)
+#define KIPC_IOC_LIST		_IOWR(KIPC_IOC_MAGIC, 0x86, struct kipc_list)
+#define KIPC_IOC_STAT		_IOW(KIPC_IOC_MAGIC, 0x87, struct kipc_stat_query)
+#define KIPC_IOC_HOLDERS	_IOWR(KIPC_IOC_MAGIC, 0x88, struct kipc_holders)
+#define KIPC_IOC_USAGE		_IOWR(KIPC_IOC_MAGIC, 0x89, struct kipc_usage)
 
 /* Commands on any object's descriptor. */
 #define KIPC_OBJ_IOC_INFO	_IOWR(KIPC_IOC_MAGIC, 0x90, struct kipc_info)
@@ -643,5 +913,6 @@ struct kipc_uring_batch {
 #define KIPC_OBJ_IOC_WAIT	_IOW(KIPC_IOC_MAGIC, 0x92, struct kipc_wait)
 #define KIPC_OBJ_IOC_WAKE	_IOW(KIPC_IOC_MAGIC, 0x93, struct kipc_wake)
 #define KIPC_OBJ_IOC_WATCH	_IOW(KIPC_IOC_MAGIC, 0x94, struct kipc_watch)
+#define KIPC_OBJ_IOC_STAT	_IOW(KIPC_IOC_MAGIC, 0x95, struct kipc_stat_query)
 
 #endif /* _UAPI_LINUX_KIPC_H */
