@@ -31,6 +31,7 @@
 #include <linux/user_namespace.h>
 
 #include "kipc.h"
+#include "trace.h"
 
 static unsigned long max_user_bytes = 1UL << 30;
 module_param(max_user_bytes, ulong, 0644);
@@ -205,6 +206,9 @@ retry:
 		kipc_total_bytes += bytes;
 	spin_unlock(&kipc_users_lock);
 	kfree(fresh);
+	if (ret == -EDQUOT || ret == -ENOSPC)
+		trace_kipc_quota_refused(from_kuid(&init_user_ns, cred->euid),
+					 bytes, ret);
 	if (ret)
 		return ret;
 

@@ -28,6 +28,7 @@
 
 #include <kipc/ring.h>
 #include "channel.h"
+#include "trace.h"
 
 static_assert(offsetof(struct kipc_ring_hdr, put_seq) == KIPC_CHANNEL_OFF_PUT_SEQ);
 static_assert(offsetof(struct kipc_ring_hdr, get_waiters) ==
@@ -110,6 +111,7 @@ int kipc_channel_ring_init(struct kipc_object *obj, struct kipc_channel *ch,
 	ch->closed = 0;
 	atomic64_set(&ch->dropped, 0);
 	atomic64_set(&ch->discarded, 0);
+	atomic64_set(&ch->recoveries, 0);
 	xa_init_flags(&ch->bufs, XA_FLAGS_ALLOC1);
 	ch->buf_limit = p->capacity + KIPC_CHANNEL_BUFS_SPARE;
 	atomic64_set(&ch->buffers, 0);
@@ -346,7 +348,8 @@ static int kipc_channel_wake(struct kipc_object *obj, struct kipc_channel *ch,
  * Recovery only makes transitions live parties already expect, so it runs
  * concurrently with them; the core wakes everyone if we report a change.
  */
-bool kipc_channel_ring_detach(struct kipc_channel *ch, u16 id)
+bool kipc_channel_ring_detach(struct kipc_object *obj, struct kipc_channel *ch,
+			      u16 id)
 {
 	struct kipc_ring_recovery r = {
 		.drop_indirect = kipc_channel_drop_indirect,
@@ -359,12 +362,17 @@ bool kipc_channel_ring_detach(struct kipc_channel *ch, u16 id)
 		atomic64_add(r.dropped, &ch->dropped);
 	if (r.discarded)
 		atomic64_add(r.discarded, &ch->discarded);
+	if (r.dropped || r.discarded || r.corrupt) {
+		atomic64_inc(&ch->recoveries);
+		trace_kipc_ring_recover(obj->id, ch->off, r.dropped,
+					r.discarded);
+	}
 	return r.wake || ret == -EIO;
 }
 
 static bool kipc_channel_detach(struct kipc_object *obj, u16 id)
 {
-	return kipc_channel_ring_detach(kipc_channel(obj), id);
+	return kipc_channel_ring_detach(obj, kipc_channel(obj), id);
 }
 
 /* --- sleeping --------------------------------------------------------- */
@@ -474,6 +482,59 @@ static long kipc_channel_ioc_wake(struct kipc_object *obj,
 static u32 kipc_channel_sleepers(struct kipc_object *obj, u64 offset)
 {
 	return kipc_load(kipc_word(obj, offset)) & ~KIPC_WAITERS_POLL;
+}
+
+/* Slots summed between two reschedules. */
+#define KIPC_CHANNEL_STAT_BATCH	4096
+
+/*
+ * The lengths of the messages queued from head, at most capacity slots.
+ * Informative: the ring is hostile and moves meanwhile, so this is the sum
+ * of whatever the slots said as they were read, each clamped to max_msg.
+ */
+static u64 kipc_channel_queued_bytes(struct kipc_channel *ch, u64 queued)
+{
+	struct kipc_ring_hdr *h = kipc_ring_hdr(&ch->view);
+	u64 head = kipc_load_acquire(&h->head);
+	u64 i, bytes = 0;
+
+	queued = min_t(u64, queued, ch->view.capacity);
+	for (i = 0; i < queued; i++) {
+		struct kipc_ring_slot *slot = kipc_ring_slot(&ch->view, head + i);
+
+		bytes += min(kipc_load(&slot->len), ch->max_msg);
+		if (!((i + 1) % KIPC_CHANNEL_STAT_BATCH))
+			cond_resched();
+	}
+	return bytes;
+}
+
+/* struct kipc_ring_stat of @ch; never sleeps on user memory. */
+void kipc_channel_ring_stat(struct kipc_object *obj, struct kipc_channel *ch,
+			    struct kipc_ring_stat *rs)
+{
+	struct kipc_ring_hdr *h = kipc_ring_hdr(&ch->view);
+
+	rs->queued = kipc_ring_queued(&ch->view);
+	rs->queued_bytes = kipc_channel_queued_bytes(ch, rs->queued);
+	rs->puts = kipc_load(&h->tail);
+	rs->gets = kipc_load(&h->head);
+	rs->dropped = atomic64_read(&ch->dropped);
+	rs->discarded = atomic64_read(&ch->discarded);
+	rs->recoveries = atomic64_read(&ch->recoveries);
+	rs->buffers = atomic64_read(&ch->buffers);
+	rs->buffer_bytes = atomic64_read(&ch->buffer_bytes);
+	rs->get_waiters = kipc_channel_sleepers(obj, ch->off +
+						KIPC_CHANNEL_OFF_GET_WAITERS);
+	rs->put_waiters = kipc_channel_sleepers(obj, ch->off +
+						KIPC_CHANNEL_OFF_PUT_WAITERS);
+	rs->closed = READ_ONCE(ch->closed);
+}
+
+static void kipc_channel_stat(struct kipc_object *obj, struct kipc_stat *st)
+{
+	kipc_channel_ring_stat(obj, kipc_channel(obj), &st->u.ring[0]);
+	st->kmem += st->u.ring[0].buffer_bytes;
 }
 
 static void kipc_channel_add_stats(struct kipc_channel *ch,
@@ -1022,5 +1083,6 @@ const struct kipc_type kipc_channel_type = {
 	.write_iter	= kipc_channel_write_iter,
 	.ioctl		= kipc_channel_ioctl,
 	.show_fdinfo	= kipc_channel_show_fdinfo,
+	.stat		= kipc_channel_stat,
 	.uring_try	= kipc_channel_uring_try,
 };

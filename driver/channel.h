@@ -25,6 +25,7 @@
  *             barrier, so that who sees a bit sees every message put before
  * @dropped:   messages lost with a consumer that died holding them
  * @discarded: claims undone because their producer died
+ * @recoveries: times kipc_channel_ring_detach() repaired something
  * @bufs:      the large-message buffers, by index; its own lock protects it
  * @buf_limit: highest index of @bufs (bounds how many buffers exist)
  * @buffers:   buffers in @bufs
@@ -39,6 +40,7 @@ struct kipc_channel {
 	unsigned long closed;
 	atomic64_t dropped;
 	atomic64_t discarded;
+	atomic64_t recoveries;
 	struct xarray bufs;
 	u32 buf_limit;
 	atomic64_t buffers;
@@ -59,7 +61,10 @@ struct kipc_channel_end {
 int kipc_channel_ring_init(struct kipc_object *obj, struct kipc_channel *ch,
 			   u64 off);
 void kipc_channel_ring_destroy(struct kipc_channel *ch);
-bool kipc_channel_ring_detach(struct kipc_channel *ch, u16 id);
+bool kipc_channel_ring_detach(struct kipc_object *obj, struct kipc_channel *ch,
+			      u16 id);
+void kipc_channel_ring_stat(struct kipc_object *obj, struct kipc_channel *ch,
+			    struct kipc_ring_stat *rs);
 void kipc_channel_ring_close(struct kipc_channel *ch, unsigned long bit);
 s64 kipc_channel_check_params(const struct kipc_channel_params *p);
 

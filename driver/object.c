@@ -16,6 +16,7 @@
 #include <linux/vmalloc.h>
 
 #include "kipc.h"
+#include "trace.h"
 
 /* Live objects; shown in sysfs so tests can prove nothing leaks. */
 atomic_t kipc_objects_live = ATOMIC_INIT(0);
@@ -107,6 +108,8 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 	if (ret)
 		goto err_vfree;
 	atomic_inc(&kipc_objects_live);
+	trace_kipc_object_create(obj->id, type->type, obj->size,
+				 from_kuid(&init_user_ns, obj->owner_uid));
 	return obj;
 
 err_vfree:
@@ -127,6 +130,7 @@ static void kipc_object_release(struct kref *ref)
 {
 	struct kipc_object *obj = container_of(ref, struct kipc_object, ref);
 
+	trace_kipc_object_destroy(obj->id, obj->type->type);
 	kipc_uring_release(obj);
 	if (obj->type->destroy)
 		obj->type->destroy(obj);

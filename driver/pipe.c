@@ -109,9 +109,9 @@ static void kipc_pipe_destroy(struct kipc_object *obj)
 static bool kipc_pipe_detach(struct kipc_object *obj, u16 id)
 {
 	struct kipc_pipe_state *p = kipc_pipe(obj);
-	bool wake = kipc_channel_ring_detach(&p->ring[0], id);
+	bool wake = kipc_channel_ring_detach(obj, &p->ring[0], id);
 
-	if (p->duplex && kipc_channel_ring_detach(&p->ring[1], id))
+	if (p->duplex && kipc_channel_ring_detach(obj, &p->ring[1], id))
 		wake = true;
 	return wake;
 }
@@ -127,6 +127,18 @@ static void kipc_pipe_release(struct kipc_object *obj, struct file *file)
 	if (e.get)
 		kipc_channel_ring_close(e.get, KIPC_RING_CLOSED_READER);
 	kipc_wake_all(obj);
+}
+
+/* Ring 0, and ring 1 of a duplex pipe; their buffers count as kmem. */
+static void kipc_pipe_stat(struct kipc_object *obj, struct kipc_stat *st)
+{
+	struct kipc_pipe_state *p = kipc_pipe(obj);
+	int i;
+
+	for (i = 0; i < (p->duplex ? 2 : 1); i++) {
+		kipc_channel_ring_stat(obj, &p->ring[i], &st->u.ring[i]);
+		st->kmem += st->u.ring[i].buffer_bytes;
+	}
 }
 
 long kipc_pipe_ioc_end(struct kipc_object *obj, struct file *file,
@@ -184,6 +196,7 @@ const struct kipc_type kipc_pipe_type = {
 	.ioctl		= kipc_channel_ioctl,
 	.release	= kipc_pipe_release,
 	.show_file	= kipc_pipe_show_file,
+	.stat		= kipc_pipe_stat,
 	.uring_try	= kipc_channel_uring_try,
 };
 

@@ -23,12 +23,14 @@
  */
 
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uio.h>
 
 #include <kipc/sync.h>
 #include "kipc.h"
 #include "sync_priv.h"
+#include "trace.h"
 
 /* Trusted parameters, from the kernel's copy of the creation params. */
 u32 kipc_sync_sem_max(const struct kipc_object *obj)
@@ -45,6 +47,64 @@ static u32 kipc_sync_nslots(const struct kipc_object *obj)
 {
 	return obj->params.sync.nslots ? obj->params.sync.nslots :
 	       KIPC_SYNC_SLOTS_DEFAULT;
+}
+
+/**
+ * struct kipc_sync_counters - what the kernel repaired, for KIPC_OBJ_IOC_STAT
+ * @owner_died: a lock freed from a holder that died
+ * @recoveries: every repair (a freed lock, a broken barrier, a cancelled
+ *              condition waiter)
+ *
+ * obj->priv of every synchronisation object; atomic, no lock.
+ */
+struct kipc_sync_counters {
+	atomic64_t owner_died;
+	atomic64_t recoveries;
+};
+
+static struct kipc_sync_counters *kipc_sync_counters(struct kipc_object *obj)
+{
+	return obj->priv;
+}
+
+static int kipc_sync_counters_alloc(struct kipc_object *obj)
+{
+	obj->priv = kzalloc(sizeof(struct kipc_sync_counters),
+			    GFP_KERNEL_ACCOUNT);
+	return obj->priv ? 0 : -ENOMEM;
+}
+
+static void kipc_sync_destroy(struct kipc_object *obj)
+{
+	kfree(obj->priv);
+}
+
+/* @n repairs of a detach or depart (a sync.h recover's positive result). */
+static void kipc_sync_repaired(struct kipc_object *obj, int n)
+{
+	if (n > 0)
+		atomic64_add(n, &kipc_sync_counters(obj)->recoveries);
+}
+
+/* A lock's recover found @dead holding it and freed it. */
+static void kipc_sync_owner_died(struct kipc_object *obj, int ret, u16 dead)
+{
+	if (ret <= 0)
+		return;
+	atomic64_inc(&kipc_sync_counters(obj)->owner_died);
+	kipc_sync_repaired(obj, 1);
+	trace_kipc_owner_died(obj->id, obj->type->type, dead);
+}
+
+/* The common part of every sync type's ->stat: waiters and counters. */
+static void kipc_sync_stat_common(struct kipc_object *obj, u32 *waiters,
+				  struct kipc_sync_stat *ss)
+{
+	struct kipc_sync_counters *c = kipc_sync_counters(obj);
+
+	ss->waiters = kipc_load(waiters) & ~KIPC_WAITERS_POLL;
+	ss->owner_died = atomic64_read(&c->owner_died);
+	ss->recoveries = atomic64_read(&c->recoveries);
 }
 
 /* Wake whom a sync.h operation asked for. */
@@ -84,8 +144,10 @@ static s64 kipc_sem_prepare(const union kipc_params *params)
 
 static int kipc_sem_init_obj(struct kipc_object *obj)
 {
-	return kipc_sem_init(obj->mem, obj->params.sync.value,
-			     kipc_sync_sem_max(obj));
+	int ret = kipc_sem_init(obj->mem, obj->params.sync.value,
+				kipc_sync_sem_max(obj));
+
+	return ret ? ret : kipc_sync_counters_alloc(obj);
 }
 
 static bool kipc_sem_detach(struct kipc_object *obj, u16 id)
@@ -221,18 +283,29 @@ static void kipc_sem_show_fdinfo(struct kipc_object *obj, struct seq_file *m)
 		   kipc_load(&s->waiters) & ~KIPC_WAITERS_POLL);
 }
 
+static void kipc_sem_stat(struct kipc_object *obj, struct kipc_stat *st)
+{
+	struct kipc_sem *s = obj->mem;
+	int v = kipc_sem_value(s, kipc_sync_sem_max(obj));
+
+	st->u.sync.value = v < 0 ? 0 : v;
+	kipc_sync_stat_common(obj, &s->waiters, &st->u.sync);
+}
+
 const struct kipc_type kipc_sem_type = {
 	.name		= "kipc-semaphore",
 	.type		= KIPC_TYPE_SEMAPHORE,
 	.fmode_nowait	= true,
 	.prepare	= kipc_sem_prepare,
 	.init		= kipc_sem_init_obj,
+	.destroy	= kipc_sync_destroy,
 	.detach		= kipc_sem_detach,
 	.poll		= kipc_sem_poll,
 	.read_iter	= kipc_sem_read_iter,
 	.write_iter	= kipc_sem_write_iter,
 	.show_fdinfo	= kipc_sem_show_fdinfo,
 	.uring_try	= kipc_sync_uring_try,
+	.stat		= kipc_sem_stat,
 };
 
 /* ---- Lock and RLock ---------------------------------------------------- */
@@ -247,7 +320,7 @@ static s64 kipc_lock_prepare(const union kipc_params *params)
 static int kipc_lock_init_obj(struct kipc_object *obj)
 {
 	kipc_lock_init(obj->mem);
-	return 0;
+	return kipc_sync_counters_alloc(obj);
 }
 
 static bool kipc_lock_detach(struct kipc_object *obj, u16 id)
@@ -256,6 +329,7 @@ static bool kipc_lock_detach(struct kipc_object *obj, u16 id)
 	int ret;
 
 	ret = kipc_lock_recover(obj->mem, id, &wk);
+	kipc_sync_owner_died(obj, ret, id);
 	return ret || wk.nr;
 }
 
@@ -294,15 +368,36 @@ static void kipc_lock_show_fdinfo(struct kipc_object *obj, struct seq_file *m)
 	kipc_lockword_show(m, kipc_load(&l->word), kipc_load(&l->waiters));
 }
 
+/* A lock word, as struct kipc_sync_stat tells it (@value: 1 if held). */
+static void kipc_lockword_stat(u32 v, struct kipc_sync_stat *ss)
+{
+	if (!kipc_lock_word_valid(v) || v == KIPC_LOCK_NOTREC)
+		return;
+	ss->holder = v & KIPC_LOCK_OWNER;
+	ss->value = !!ss->holder;
+	if ((v & KIPC_LOCK_DIED) && !ss->holder)
+		ss->flags |= KIPC_SYNC_STAT_DIED;
+}
+
+static void kipc_lock_stat(struct kipc_object *obj, struct kipc_stat *st)
+{
+	struct kipc_lock *l = obj->mem;
+
+	kipc_lockword_stat(kipc_load(&l->word), &st->u.sync);
+	kipc_sync_stat_common(obj, &l->waiters, &st->u.sync);
+}
+
 const struct kipc_type kipc_lock_type = {
 	.name		= "kipc-lock",
 	.type		= KIPC_TYPE_LOCK,
 	.prepare	= kipc_lock_prepare,
 	.init		= kipc_lock_init_obj,
+	.destroy	= kipc_sync_destroy,
 	.detach		= kipc_lock_detach,
 	.poll		= kipc_lock_poll,
 	.show_fdinfo	= kipc_lock_show_fdinfo,
 	.uring_try	= kipc_sync_uring_try,
+	.stat		= kipc_lock_stat,
 };
 
 static s64 kipc_rlock_prepare(const union kipc_params *params)
@@ -315,7 +410,7 @@ static s64 kipc_rlock_prepare(const union kipc_params *params)
 static int kipc_rlock_init_obj(struct kipc_object *obj)
 {
 	kipc_rlock_init(obj->mem);
-	return 0;
+	return kipc_sync_counters_alloc(obj);
 }
 
 static bool kipc_rlock_detach(struct kipc_object *obj, u16 id)
@@ -324,6 +419,7 @@ static bool kipc_rlock_detach(struct kipc_object *obj, u16 id)
 	int ret;
 
 	ret = kipc_rlock_recover(obj->mem, id, &wk);
+	kipc_sync_owner_died(obj, ret, id);
 	return ret || wk.nr;
 }
 
@@ -347,15 +443,29 @@ static void kipc_rlock_show_fdinfo(struct kipc_object *obj,
 	seq_printf(m, "kipc-rlock-count:\t%u\n", kipc_load(&rl->count));
 }
 
+static void kipc_rlock_stat(struct kipc_object *obj, struct kipc_stat *st)
+{
+	struct kipc_rlock *rl = obj->mem;
+	struct kipc_sync_stat *ss = &st->u.sync;
+	u32 count = kipc_load(&rl->count);
+
+	kipc_lockword_stat(kipc_load(&rl->word), ss);
+	/* The holder writes @count after its CAS: bound what it says. */
+	ss->value = ss->holder ? min(count, KIPC_RLOCK_COUNT_MAX) : 0;
+	kipc_sync_stat_common(obj, &rl->waiters, ss);
+}
+
 const struct kipc_type kipc_rlock_type = {
 	.name		= "kipc-rlock",
 	.type		= KIPC_TYPE_RLOCK,
 	.prepare	= kipc_rlock_prepare,
 	.init		= kipc_rlock_init_obj,
+	.destroy	= kipc_sync_destroy,
 	.detach		= kipc_rlock_detach,
 	.poll		= kipc_rlock_poll,
 	.show_fdinfo	= kipc_rlock_show_fdinfo,
 	.uring_try	= kipc_sync_uring_try,
+	.stat		= kipc_rlock_stat,
 };
 
 /* ---- Event ------------------------------------------------------------- */
@@ -370,7 +480,7 @@ static s64 kipc_event_prepare(const union kipc_params *params)
 static int kipc_event_init_obj(struct kipc_object *obj)
 {
 	kipc_event_init(obj->mem);
-	return 0;
+	return kipc_sync_counters_alloc(obj);
 }
 
 static bool kipc_event_detach(struct kipc_object *obj, u16 id)
@@ -404,15 +514,28 @@ static void kipc_event_show_fdinfo(struct kipc_object *obj,
 		   kipc_load(&e->waiters) & ~KIPC_WAITERS_POLL);
 }
 
+static void kipc_event_stat(struct kipc_object *obj, struct kipc_stat *st)
+{
+	struct kipc_event *e = obj->mem;
+
+	if (kipc_event_is_set(e) > 0) {
+		st->u.sync.value = 1;
+		st->u.sync.flags |= KIPC_SYNC_STAT_SET;
+	}
+	kipc_sync_stat_common(obj, &e->waiters, &st->u.sync);
+}
+
 const struct kipc_type kipc_event_type = {
 	.name		= "kipc-event",
 	.type		= KIPC_TYPE_EVENT,
 	.prepare	= kipc_event_prepare,
 	.init		= kipc_event_init_obj,
+	.destroy	= kipc_sync_destroy,
 	.detach		= kipc_event_detach,
 	.poll		= kipc_event_poll,
 	.show_fdinfo	= kipc_event_show_fdinfo,
 	.uring_try	= kipc_sync_uring_try,
+	.stat		= kipc_event_stat,
 };
 
 /* ---- Barrier ----------------------------------------------------------- */
@@ -429,7 +552,9 @@ static s64 kipc_barrier_prepare(const union kipc_params *params)
 
 static int kipc_barrier_init_obj(struct kipc_object *obj)
 {
-	return kipc_barrier_init(obj->mem, kipc_sync_parties(obj));
+	int ret = kipc_barrier_init(obj->mem, kipc_sync_parties(obj));
+
+	return ret ? ret : kipc_sync_counters_alloc(obj);
 }
 
 static bool kipc_barrier_depart(struct kipc_object *obj, u16 id, bool killed)
@@ -439,6 +564,7 @@ static bool kipc_barrier_depart(struct kipc_object *obj, u16 id, bool killed)
 
 	ret = kipc_barrier_recover(obj->mem, kipc_sync_parties(obj), id,
 				   killed, &wk);
+	kipc_sync_repaired(obj, ret);
 	return ret || wk.nr;
 }
 
@@ -455,13 +581,26 @@ static void kipc_barrier_show_fdinfo(struct kipc_object *obj,
 		   !!(s & KIPC_BARRIER_BROKEN));
 }
 
+static void kipc_barrier_stat(struct kipc_object *obj, struct kipc_stat *st)
+{
+	struct kipc_barrier *b = obj->mem;
+	u32 s = kipc_load(&b->state);
+
+	st->u.sync.value = min(s & KIPC_BARRIER_COUNT, kipc_sync_parties(obj));
+	if (s & KIPC_BARRIER_BROKEN)
+		st->u.sync.flags |= KIPC_SYNC_STAT_BROKEN;
+	kipc_sync_stat_common(obj, &b->waiters, &st->u.sync);
+}
+
 const struct kipc_type kipc_barrier_type = {
 	.name		= "kipc-barrier",
 	.type		= KIPC_TYPE_BARRIER,
 	.prepare	= kipc_barrier_prepare,
 	.init		= kipc_barrier_init_obj,
+	.destroy	= kipc_sync_destroy,
 	.depart		= kipc_barrier_depart,
 	.show_fdinfo	= kipc_barrier_show_fdinfo,
+	.stat		= kipc_barrier_stat,
 };
 
 /* ---- Condition --------------------------------------------------------- */
@@ -478,7 +617,9 @@ static s64 kipc_cond_prepare(const union kipc_params *params)
 
 static int kipc_cond_init_obj(struct kipc_object *obj)
 {
-	return kipc_cond_init(obj->mem, kipc_sync_nslots(obj));
+	int ret = kipc_cond_init(obj->mem, kipc_sync_nslots(obj));
+
+	return ret ? ret : kipc_sync_counters_alloc(obj);
 }
 
 static bool kipc_cond_detach(struct kipc_object *obj, u16 id)
@@ -487,6 +628,7 @@ static bool kipc_cond_detach(struct kipc_object *obj, u16 id)
 	int ret;
 
 	ret = kipc_cond_recover(obj->mem, kipc_sync_nslots(obj), id, &wk);
+	kipc_sync_repaired(obj, ret);
 	return ret || wk.nr;
 }
 
@@ -499,11 +641,22 @@ static void kipc_cond_show_fdinfo(struct kipc_object *obj, struct seq_file *m)
 		   kipc_load(&c->seq) - kipc_load(&c->cursor));
 }
 
+static void kipc_cond_stat(struct kipc_object *obj, struct kipc_stat *st)
+{
+	struct kipc_cond *c = obj->mem;
+	u32 waiting = kipc_load(&c->seq) - kipc_load(&c->cursor);
+
+	st->u.sync.value = min(waiting, kipc_sync_nslots(obj));
+	kipc_sync_stat_common(obj, &c->waiters, &st->u.sync);
+}
+
 const struct kipc_type kipc_cond_type = {
 	.name		= "kipc-condition",
 	.type		= KIPC_TYPE_CONDITION,
 	.prepare	= kipc_cond_prepare,
 	.init		= kipc_cond_init_obj,
+	.destroy	= kipc_sync_destroy,
 	.detach		= kipc_cond_detach,
 	.show_fdinfo	= kipc_cond_show_fdinfo,
+	.stat		= kipc_cond_stat,
 };

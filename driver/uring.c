@@ -191,6 +191,7 @@ static int kipc_ucmd_park(struct kipc_ucmd *uc)
 		if (gen == obj->uring.gen) {
 			list_add_tail(&uc->node, &obj->uring.pending);
 			uc->listed = true;
+			atomic64_inc(&obj->waits);
 			kipc_uring_monitor_arm(obj);
 			spin_unlock_irqrestore(&obj->uring.lock, flags);
 			return -EIOCBQUEUED;
@@ -219,8 +220,11 @@ static void kipc_ucmd_retry(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	/* Task work may block: no punt, whatever issued the command. */
 	uc->nonblock = false;
 	ret = kipc_ucmd_park(uc);
-	if (ret != -EIOCBQUEUED)
-		kipc_ucmd_finish(uc, ret, issue_flags);
+	if (ret == -EIOCBQUEUED)
+		return;
+	/* Woken (or overtaken by kicks) and done: one command woken. */
+	atomic64_inc(&uc->obj->wakes);
+	kipc_ucmd_finish(uc, ret, issue_flags);
 }
 
 static enum hrtimer_restart kipc_ucmd_deadline(struct hrtimer *timer)

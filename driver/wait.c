@@ -20,6 +20,7 @@
 
 #include <kipc/atomic.h>
 #include "kipc.h"
+#include "trace.h"
 
 struct kipc_waiter {
 	struct wait_queue_entry wqe;
@@ -91,8 +92,11 @@ int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
 {
 	struct hrtimer_sleeper timer;
 	struct kipc_waiter w;
+	bool slept = false;
 	u32 woken;
 	int ret;
+
+	trace_kipc_wait(obj->id, key);
 
 	init_wait(&w.wqe);
 	w.wqe.func = kipc_waiter_wake;
@@ -131,6 +135,10 @@ int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
 			ret = -ETIMEDOUT;
 			break;
 		}
+		if (!slept) {
+			slept = true;
+			atomic64_inc(&obj->waits);
+		}
 		schedule();
 		set_current_state(TASK_INTERRUPTIBLE);
 	}
@@ -154,6 +162,7 @@ int kipc_wait_event(struct kipc_object *obj, u64 key, atomic_t *waiters,
 		hrtimer_cancel(&timer.timer);
 		destroy_hrtimer_on_stack(&timer.timer);
 	}
+	trace_kipc_wait_done(obj->id, key, ret);
 	return ret;
 }
 
@@ -232,6 +241,9 @@ int kipc_wake_word(struct kipc_object *obj, u64 offset, u64 waiters_offset,
 			break;
 	}
 	spin_unlock_irqrestore(&obj->wq.lock, flags);
+	if (woken)
+		atomic64_add(woken, &obj->wakes);
+	trace_kipc_wake(obj->id, offset, woken);
 
 	kipc_poll_settle(obj, waiters);
 	kipc_uring_kick(obj);
@@ -254,7 +266,18 @@ unsigned int kipc_wait_sleepers(struct kipc_object *obj)
 /* Something every sleeper and watcher must re-check has happened. */
 void kipc_wake_all(struct kipc_object *obj)
 {
-	wake_up_all(&obj->wq);
+	struct wait_queue_entry *curr, *next;
+	unsigned long flags;
+	int woken = 0;
+
+	/* Every entry of obj->wq is a struct kipc_waiter: count them. */
+	spin_lock_irqsave(&obj->wq.lock, flags);
+	list_for_each_entry_safe(curr, next, &obj->wq.head, entry)
+		woken += curr->func(curr, TASK_NORMAL, 0, NULL);
+	spin_unlock_irqrestore(&obj->wq.lock, flags);
+	if (woken)
+		atomic64_add(woken, &obj->wakes);
+	trace_kipc_wake(obj->id, KIPC_WAITERS_NONE, woken);
 	wake_up_poll(&obj->poll_wq, EPOLLIN | EPOLLRDNORM | EPOLLOUT |
 		     EPOLLWRNORM | EPOLLHUP | EPOLLERR);
 	kipc_uring_kick(obj);
