@@ -69,9 +69,10 @@ static struct kipc_sync_counters *kipc_sync_counters(struct kipc_object *obj)
 
 static int kipc_sync_counters_alloc(struct kipc_object *obj)
 {
-	obj->priv = kzalloc(sizeof(struct kipc_sync_counters),
-			    GFP_KERNEL_ACCOUNT);
-	return obj->priv ? 0 : -ENOMEM;
+	struct kipc_sync_counters *c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+
+	obj->priv = c;
+	return c ? 0 : -ENOMEM;
 }
 
 static void kipc_sync_destroy(struct kipc_object *obj)
