@@ -105,7 +105,7 @@ TEST_F(stats, channel_counts)
 	ASSERT_EQ(sizeof(big), kt_ioctl_fd(fd, KIPC_CHANNEL_IOC_PUT_LARGE, &a));
 	ASSERT_EQ(0, obj_stat(fd, &st));
 	EXPECT_EQ(3, r->queued);
-	EXPECT_EQ(60 + sizeof(big), r->queued_bytes);
+	EXPECT_EQ(50 + sizeof(big), r->queued_bytes);
 	EXPECT_EQ(1, r->buffers);
 	EXPECT_EQ(sizeof(big), r->buffer_bytes);
 	EXPECT_EQ(st.size + sizeof(big), st.kmem);
