@@ -687,7 +687,8 @@ struct kipc_ring_stat {
 };
 
 /* struct kipc_sync_stat.flags */
-#define KIPC_SYNC_STAT_DIED	(1U << 0)	/* lock: freed from a dead holder, not yet retaken */
+/* lock: freed from a dead holder, not yet retaken */
+#define KIPC_SYNC_STAT_DIED	(1U << 0)
 #define KIPC_SYNC_STAT_BROKEN	(1U << 1)	/* barrier: broken */
 #define KIPC_SYNC_STAT_SET	(1U << 2)	/* event: set */
 
