@@ -488,9 +488,10 @@ static u32 kipc_channel_sleepers(struct kipc_object *obj, u64 offset)
 #define KIPC_CHANNEL_STAT_BATCH	4096
 
 /*
- * The lengths of the messages queued from head, at most capacity slots.
- * Informative: the ring is hostile and moves meanwhile, so this is the sum
- * of whatever the slots said as they were read, each clamped to max_msg.
+ * The lengths of the published messages in the @queued positions from
+ * head, at most capacity slots. Informative: the ring is hostile and moves
+ * meanwhile, so this is the sum of what the slots said as they were read,
+ * each clamped to max_msg. May reschedule.
  */
 static u64 kipc_channel_queued_bytes(struct kipc_channel *ch, u64 queued)
 {
@@ -501,8 +502,12 @@ static u64 kipc_channel_queued_bytes(struct kipc_channel *ch, u64 queued)
 	queued = min_t(u64, queued, ch->view.capacity);
 	for (i = 0; i < queued; i++) {
 		struct kipc_ring_slot *slot = kipc_ring_slot(&ch->view, head + i);
+		u64 st = kipc_load_acquire(&slot->state);
 
-		bytes += min(kipc_load(&slot->len), ch->max_msg);
+		/* Only a record published at this very position counts. */
+		if (kipc_ring_state_phase(st) == KIPC_RING_READY &&
+		    !((kipc_ring_state_pos(st) ^ (head + i)) & KIPC_RING_POS_MASK))
+			bytes += min(kipc_load(&slot->len), ch->max_msg);
 		if (!((i + 1) % KIPC_CHANNEL_STAT_BATCH))
 			cond_resched();
 	}

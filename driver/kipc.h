@@ -111,7 +111,8 @@ struct kipc_uring {
  * @show_file:   optional: fdinfo lines about @file itself, after @show_fdinfo
  * @stat:        optional: fill @st->u (struct kipc_stat) with the type's
  *               statistics and add the kernel memory it holds beyond
- *               obj->size to @st->kmem; never sleeps on user memory
+ *               obj->size to @st->kmem; never sleeps on user memory,
+ *               but may cond_resched(): call it where sleeping is allowed
  * @uring_try:   optional: run io_uring command @uc once without sleeping
  *               and return its result, -EINVAL for an operation of
  *               another type, or -EAGAIN (only for operations that
