@@ -175,9 +175,9 @@ struct kipc_charge {
  * @charge:   what the creator was charged for it (account.c)
  * @owner_uid, @owner_gid, @mode: permissions of a named object
  * @name:     the name it was created with ("" if anonymous); immutable
- * @linked:   the name is linked (set and cleared under the names lock;
+ * @linked:   1 while its name is linked (written under the names lock,
  *            read with READ_ONCE)
- * @id:       its id in its IPC namespace (KIPC_IOC_LIST); immutable
+ * @id:       its id, never reused while the module is loaded; immutable
  * @ctime_ns: CLOCK_REALTIME of the creation; immutable
  * @waits:    times a task or io_uring command went to sleep on it
  * @wakes:    tasks and commands woken from it
@@ -199,7 +199,7 @@ struct kipc_object {
 	kgid_t owner_gid;
 	umode_t mode;
 	char name[KIPC_NAME_MAX + 1];
-	bool linked;
+	u8 linked;
 	u64 id;
 	u64 ctime_ns;
 	atomic64_t waits;

@@ -230,6 +230,7 @@ static void kipc_name_unhash(struct kipc_name *ent, struct list_head *dead)
 {
 	lockdep_assert_held(&kipc_names_lock);
 	rhashtable_remove_fast(&kipc_names, &ent->node, kipc_names_params);
+	WRITE_ONCE(ent->obj->linked, 0);
 	list_move(&ent->ns_node, dead);
 	atomic_dec(&kipc_names_live);
 }
@@ -402,6 +403,7 @@ static struct kipc_object *kipc_name_link(const struct kipc_name_key *key,
 		goto out_unlock;
 	}
 	list_add_tail(&ent->ns_node, &kns->names);
+	WRITE_ONCE(obj->linked, 1);
 	atomic_inc(&kipc_names_live);
 	ent = NULL;
 	found = NULL;

@@ -21,6 +21,9 @@
 /* Live objects; shown in sysfs so tests can prove nothing leaks. */
 atomic_t kipc_objects_live = ATOMIC_INIT(0);
 
+/* The last object id handed out; 64 bits never wrap. */
+static atomic64_t kipc_last_id = ATOMIC64_INIT(0);
+
 static const struct kipc_type *const kipc_types[] = {
 	&kipc_shm_type,
 	&kipc_sem_type,
@@ -90,6 +93,7 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 	obj->owner_gid = current_egid();
 	obj->mode = mode;
 	obj->ctime_ns = ktime_get_real_ns();
+	obj->id = atomic64_inc_return(&kipc_last_id);
 	strscpy(obj->name, name, sizeof(obj->name));
 	ida_init(&obj->ids);
 	init_waitqueue_head(&obj->wq);
@@ -226,8 +230,7 @@ int kipc_object_stat(struct kipc_object *obj, struct kipc_stat *st)
 	st->uid = from_kuid_munged(ns, obj->owner_uid);
 	st->gid = from_kgid_munged(ns, obj->owner_gid);
 	st->mode = obj->mode;
-	st->name_len = strlen(obj->name);
-	memcpy(st->name, obj->name, st->name_len);
+	st->name_len = strscpy(st->name, obj->name, sizeof(st->name));
 	st->ctime_ns = obj->ctime_ns;
 	st->size = obj->size;
 	st->kmem = obj->size;
@@ -300,6 +303,7 @@ static void kipc_obj_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct kipc_object *obj = file->private_data;
 
+	seq_printf(m, "kipc-id:\t%llu\n", obj->id);
 	seq_printf(m, "kipc-type:\t%s\n", obj->type->name);
 	/* Names have no control character; escape anyway, and '\\'. */
 	seq_puts(m, "kipc-name:\t");

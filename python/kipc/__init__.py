@@ -31,13 +31,14 @@ from .synchronize import (Barrier, BoundedSemaphore, Condition, Event, Lock,
                           OwnerDeadWarning, RLock, Semaphore, unlink)
 from . import connection
 from .connection import Pipe
+from ._stats import stats
 
 __version__ = "0.1.0"
 __all__ = ["DeviceError", "get_context", "SharedMemory", "ShareableList",
            "RawValue", "RawArray", "Value", "Array", "Queue", "SimpleQueue",
            "JoinableQueue", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
            "Event", "Condition", "Barrier", "OwnerDeadWarning", "unlink",
-           "connection", "Pipe", "features", "library_path"]
+           "connection", "Pipe", "stats", "features", "library_path"]
 
 
 def features() -> frozenset:

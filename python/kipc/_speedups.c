@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 
 #include "libipc.h"
@@ -1290,12 +1291,47 @@ static PyType_Spec qcore_spec = {
 	.slots = qcore_slots,
 };
 
+/*
+ * object_stat(fd) -> bytes (a struct kipc_stat) or -errno. The ioctl
+ * itself, which needs no libipc state; kipc._stats decodes the bytes.
+ */
+static PyObject *sp_object_stat(PyObject *self, PyObject *const *args,
+				Py_ssize_t nargs)
+{
+	struct kipc_stat st;
+	struct kipc_stat_query q = {
+		.version = KIPC_STAT_VERSION,
+		.stat = (__u64)(uintptr_t)&st,
+	};
+	long fd;
+	int ret;
+
+	(void)self;
+	if (nargs_bad("object_stat", nargs, 1))
+		return NULL;
+	fd = PyLong_AsLong(args[0]);
+	if (fd == -1 && PyErr_Occurred())
+		return NULL;
+	if (fd < 0 || fd > INT_MAX)
+		return PyLong_FromLong(-EBADF);
+	memset(&st, 0, sizeof(st));
+	Py_BEGIN_ALLOW_THREADS
+	ret = ioctl((int)fd, KIPC_OBJ_IOC_STAT, &q);
+	if (ret < 0)
+		ret = -errno;
+	Py_END_ALLOW_THREADS
+	if (ret < 0)
+		return PyLong_FromLong(ret);
+	return PyBytes_FromStringAndSize((const char *)&st, sizeof(st));
+}
+
 #define FAST(name, doc)							\
 	{ #name, (PyCFunction)(void (*)(void))sp_##name, METH_FASTCALL,	\
 	  PyDoc_STR(doc) }
 
 static PyMethodDef methods[] = {
 	FAST(bind, "bind(*addresses): the libipc functions named in NAMES."),
+	FAST(object_stat, "object_stat(fd) -> bytes (struct kipc_stat) or int"),
 	FAST(sem_acquire, "sem_acquire(handle, deadline_ns) -> int"),
 	FAST(sem_release, "sem_release(handle, n) -> int"),
 	FAST(event_set, "event_set(handle) -> int"),

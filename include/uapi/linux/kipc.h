@@ -634,9 +634,11 @@ struct kipc_uring_batch {
 /*
  * Seeing objects: ids, statistics and listing (Documentation/observability.rst).
  *
- * Every object has an id, unique among the objects of its IPC namespace
- * and not reused while the namespace lives (ids are allocated cyclically
- * from 1 to 2^31 - 1, so reuse needs that many creations). A caller sees
+ * Every object has an id, nonzero and never reused while the module is
+ * loaded (shown in fdinfo as kipc-id). KIPC_OBJ_IOC_STAT is implemented
+ * now; KIPC_IOC_LIST, _STAT, _HOLDERS and _USAGE are the interface being
+ * built, announced by KIPC_FEATURE_LIST once they are (ENOTTY before).
+ * A caller will see
  * an object when it owns it, may open it by name (read and write
  * permission), or has CAP_IPC_OWNER in the namespace's user namespace; of
  * the others it learns only how many there are. The holder of a
@@ -719,7 +721,7 @@ struct kipc_sync_stat {
 /**
  * struct kipc_stat - one object, as KIPC_IOC_LIST, KIPC_IOC_STAT and
  * KIPC_OBJ_IOC_STAT report it (version KIPC_STAT_VERSION)
- * @id:            the object's id in its IPC namespace
+ * @id:            the object's id
  * @type:          KIPC_TYPE_*
  * @flags:         KIPC_STAT_*
  * @uid:           owner (the creator's effective uid), as seen from the
