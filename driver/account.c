@@ -28,6 +28,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 
 #include "kipc.h"
@@ -253,6 +254,36 @@ size_t kipc_account_total(void)
 	total = kipc_total_bytes;
 	spin_unlock(&kipc_users_lock);
 	return total;
+}
+
+/* KIPC_IOC_USAGE: the caller's own account (its uid) and the limits. */
+long kipc_ioc_usage(struct kipc_usage __user *uarg)
+{
+	struct kipc_acct_key key = { .uid = current_euid() };
+	struct kipc_usage usage;
+	struct kipc_user *u;
+
+	if (copy_from_user(&usage, uarg, sizeof(usage)))
+		return -EFAULT;
+	if (usage.flags || usage.pad || usage.bytes || usage.objects ||
+	    usage.max_bytes || usage.max_objects || usage.total_bytes ||
+	    usage.max_total_bytes ||
+	    memchr_inv(usage.reserved, 0, sizeof(usage.reserved)))
+		return -EINVAL;
+	spin_lock(&kipc_users_lock);
+	u = kipc_user_find(&key);
+	if (u) {
+		usage.bytes = u->bytes;
+		usage.objects = u->objects;
+	}
+	usage.total_bytes = kipc_total_bytes;
+	spin_unlock(&kipc_users_lock);
+	usage.max_bytes = READ_ONCE(max_user_bytes);
+	usage.max_objects = READ_ONCE(max_user_objects);
+	usage.max_total_bytes = READ_ONCE(max_total_bytes);
+	if (copy_to_user(uarg, &usage, sizeof(usage)))
+		return -EFAULT;
+	return 0;
 }
 
 /* Users holding something now, for sysfs. */

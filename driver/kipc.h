@@ -25,6 +25,8 @@
 #include <linux/kipc.h>
 
 struct kipc_object;
+struct kipc_ns;
+struct ipc_namespace;
 struct kipc_name;
 struct io_uring_cmd;
 struct user_namespace;
@@ -200,6 +202,7 @@ struct kipc_object {
 	umode_t mode;
 	char name[KIPC_NAME_MAX + 1];
 	u8 linked;
+	struct kipc_ns *kns;		/* the IPC namespace it was made in */
 	u64 id;
 	u64 ctime_ns;
 	atomic64_t waits;
@@ -222,6 +225,10 @@ int kipc_object_install_fd(struct kipc_object *obj, u32 fd_flags);
 struct file *kipc_object_getfile(struct kipc_object *obj, u32 fd_flags);
 bool kipc_is_object_file(const struct file *file);
 int kipc_object_stat(struct kipc_object *obj, struct kipc_stat *st);
+struct kipc_object *kipc_object_find(u64 id, const struct kipc_ns *kns);
+unsigned int kipc_objects_gather(const struct kipc_ns *kns, u32 type, u64 *pos,
+				 struct kipc_object **batch, unsigned int max,
+				 unsigned int *budget);
 const struct kipc_type *kipc_type_find(u32 type);
 extern atomic_t kipc_objects_live;
 
@@ -246,6 +253,7 @@ void kipc_poll_arm(struct kipc_object *obj, struct file *file,
 void kipc_poll_watch(struct kipc_object *obj, struct file *file,
 		     struct poll_table_struct *pt, u64 waiters_offset);
 long kipc_ioc_watch(struct kipc_object *obj, struct kipc_watch __user *uarg);
+struct kipc_object *kipc_watch_object(const struct file *file);
 long kipc_ioc_wait(struct kipc_object *obj, struct kipc_wait __user *uarg);
 long kipc_ioc_wake(struct kipc_object *obj, struct kipc_wake __user *uarg);
 
@@ -260,15 +268,30 @@ int kipc_sync_uring_try(struct kipc_object *obj, struct kipc_ucmd *uc);
 long kipc_ioc_create(struct kipc_create __user *uarg);
 long kipc_ioc_open(struct kipc_open __user *uarg);
 long kipc_ioc_unlink(struct kipc_unlink __user *uarg);
+struct kipc_ns *kipc_ns_current(void);
+struct kipc_ns *kipc_ns_find_current(void);
+void kipc_ns_put_ref(struct kipc_ns *kns);
+struct kipc_object *kipc_name_lookup(u64 uname, u32 len);
+bool kipc_mode_permits(const struct kipc_object *obj);
 int kipc_names_init(void);
 void kipc_names_exit(void);
 extern atomic_t kipc_names_live;
+
+/* list.c: KIPC_IOC_LIST and KIPC_IOC_STAT */
+bool kipc_may_see(struct kipc_object *obj, bool all);
+struct kipc_object *kipc_object_lookup(u64 id, u64 uname, u32 name_len);
+long kipc_ioc_list(struct kipc_list __user *uarg);
+long kipc_ioc_stat(struct kipc_stat_query __user *uarg);
+
+/* holders.c: KIPC_IOC_HOLDERS */
+long kipc_ioc_holders(struct kipc_holders __user *uarg);
 
 /* account.c: per-user and global limits */
 int kipc_account_charge(struct kipc_charge *c, size_t bytes,
 			unsigned int objects);
 void kipc_account_uncharge(struct kipc_charge *c);
 size_t kipc_account_total(void);
+long kipc_ioc_usage(struct kipc_usage __user *uarg);
 unsigned int kipc_account_users(void);
 void kipc_account_init(void);
 void kipc_account_exit(void);

@@ -22,7 +22,7 @@
 /* Features this build implements in full; see KIPC_FEATURE_* in the UAPI. */
 #define KIPC_FEATURES	(KIPC_FEATURE_SHM | KIPC_FEATURE_CHANNEL | \
 			 KIPC_FEATURE_SYNC | KIPC_FEATURE_URING_CMD | \
-			 KIPC_FEATURE_WATCH)
+			 KIPC_FEATURE_WATCH | KIPC_FEATURE_LIST)
 
 /*
  * Open /dev/kipc files. Exposed in sysfs so that tests can prove that every
@@ -77,6 +77,14 @@ static long kipc_dev_ioctl(struct file *file, unsigned int cmd,
 		return kipc_sync_ioc_wait_any(argp);
 	case KIPC_IOC_PIPE:
 		return kipc_ioc_pipe(argp);
+	case KIPC_IOC_LIST:
+		return kipc_ioc_list(argp);
+	case KIPC_IOC_STAT:
+		return kipc_ioc_stat(argp);
+	case KIPC_IOC_HOLDERS:
+		return kipc_ioc_holders(argp);
+	case KIPC_IOC_USAGE:
+		return kipc_ioc_usage(argp);
 	default:
 		return -ENOTTY;
 	}

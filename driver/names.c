@@ -8,7 +8,14 @@
  * and its last descriptor and mapping are gone - or until its namespace is
  * gone: a namespace that only we still reference can never be entered
  * again, so its names are dropped (a few namespaces are checked on every
- * create, open and unlink).
+ * create, open and unlink, and every KIPC_NS_SWEEP_PERIOD).
+ *
+ * Every object, named or not, belongs to the namespace it was made in
+ * (its kipc_ns), which is what KIPC_IOC_LIST shows. Objects hold a
+ * reference on their kipc_ns, not on the namespace: once the namespace is
+ * dead its kipc_ns is unhashed and lets the namespace go, and its
+ * remaining objects (anonymous ones, held by descriptors that went
+ * elsewhere) are listed nowhere.
  *
  * The names lock only guards the tables: objects are made before it is
  * taken and freed after it is dropped, so one user's gigabyte object never
@@ -23,15 +30,22 @@
 #include <linux/nsproxy.h>
 #include <linux/proc_ns.h>
 #include <linux/rhashtable.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "kipc.h"
 
-/* An IPC namespace that has names; holds one reference on it. */
+/*
+ * An IPC namespace that has objects. While hashed (@ns not NULL) it holds
+ * one reference on the namespace. Each of its objects holds a reference on
+ * it (@ref); it is freed with the last.
+ */
 struct kipc_ns {
+	struct kref ref;
 	struct rhash_head node;		/* in kipc_nss, keyed by @ns */
-	struct ipc_namespace *ns;
+	struct ipc_namespace *ns;	/* NULL once unhashed */
 	struct list_head sweep;		/* in kipc_ns_sweep */
 	struct list_head names;		/* its kipc_name.ns_node */
 	struct rcu_head rcu;
@@ -73,6 +87,16 @@ static LIST_HEAD(kipc_ns_sweep);
 
 /* Names of dead namespaces unhashed per name operation, at most. */
 #define KIPC_NAMES_REAP	64
+
+/*
+ * Without name operations, dead namespaces are looked for this often, so
+ * that anonymous objects do not keep a dead namespace (and the SysV
+ * objects in it) for long.
+ */
+#define KIPC_NS_SWEEP_PERIOD	(10 * HZ)
+
+static void kipc_ns_sweep_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kipc_ns_sweep_work, kipc_ns_sweep_fn);
 
 /* Linked names; shown in sysfs so tests can prove nothing is left over. */
 atomic_t kipc_names_live = ATOMIC_INIT(0);
@@ -122,6 +146,15 @@ static const struct rhashtable_params kipc_nss_params = {
 	.automatic_shrinking = true,
 };
 
+/*
+ * The initial IPC namespace, which never dies (init_ipc_ns is not
+ * exported; the first task's never changes).
+ */
+static bool kipc_ns_is_init(const struct ipc_namespace *ns)
+{
+	return ns == init_task.nsproxy->ipc_ns;
+}
+
 /* put_ipc_ns() is not exported; the namespace's own operations reach it. */
 static void kipc_ns_put(struct ipc_namespace *ns)
 {
@@ -141,9 +174,12 @@ static struct kipc_ns *kipc_ns_get(struct ipc_namespace *ns,
 
 	lockdep_assert_held(&kipc_names_lock);
 	kns = rhashtable_lookup_fast(&kipc_nss, &ns, kipc_nss_params);
-	if (kns)
+	if (kns) {
+		kref_get(&kns->ref);
 		return kns;
+	}
 	kns = *spare;
+	kref_init(&kns->ref);
 	kns->ns = ns;
 	INIT_LIST_HEAD(&kns->names);
 	if (rhashtable_insert_fast(&kipc_nss, &kns->node, kipc_nss_params))
@@ -151,18 +187,40 @@ static struct kipc_ns *kipc_ns_get(struct ipc_namespace *ns,
 	get_ipc_ns(ns);
 	list_add_tail(&kns->sweep, &kipc_ns_sweep);
 	*spare = NULL;
+	if (IS_ENABLED(CONFIG_IPC_NS) && !kipc_ns_is_init(ns))
+		mod_delayed_work(system_wq, &kipc_ns_sweep_work,
+				 KIPC_NS_SWEEP_PERIOD);
 	return kns;
 }
 
-static void kipc_ns_release_if_unused(struct kipc_ns *kns)
+/* Let the namespace go: nobody can find @kns any more. */
+static void kipc_ns_unhash(struct kipc_ns *kns)
 {
 	lockdep_assert_held(&kipc_names_lock);
-	if (!list_empty(&kns->names))
+	if (!kns->ns)
 		return;
 	rhashtable_remove_fast(&kipc_nss, &kns->node, kipc_nss_params);
 	list_del(&kns->sweep);
 	kipc_ns_put(kns->ns);
+	kns->ns = NULL;
+}
+
+/* Called with kipc_names_lock held, which it drops (kref_put_mutex). */
+static void kipc_ns_release(struct kref *ref)
+{
+	struct kipc_ns *kns = container_of(ref, struct kipc_ns, ref);
+
+	/* Names hold objects, which hold @kns: none is left. */
+	WARN_ON_ONCE(!list_empty(&kns->names));
+	kipc_ns_unhash(kns);
+	mutex_unlock(&kipc_names_lock);
 	kfree_rcu(kns, rcu);
+}
+
+/* Drop an object's reference on its namespace. */
+void kipc_ns_put_ref(struct kipc_ns *kns)
+{
+	kref_put_mutex(&kns->ref, kipc_ns_release, &kipc_names_lock);
 }
 
 /*
@@ -197,8 +255,8 @@ static struct kipc_name *kipc_name_find(const struct kipc_name_key *key)
 	return rhashtable_lookup_fast(&kipc_names, key, kipc_names_params);
 }
 
-/* Read and write permission, as the IPC objects check it. */
-static bool kipc_may_open(struct kipc_object *obj, struct ipc_namespace *ns)
+/* Do @obj's mode bits give the caller read and write permission? */
+bool kipc_mode_permits(const struct kipc_object *obj)
 {
 	umode_t mode = obj->mode;
 
@@ -206,9 +264,13 @@ static bool kipc_may_open(struct kipc_object *obj, struct ipc_namespace *ns)
 		mode >>= 6;
 	else if (in_egroup_p(obj->owner_gid))
 		mode >>= 3;
-	if ((mode & 0006) == 0006)
-		return true;
-	return ns_capable(ns->user_ns, CAP_IPC_OWNER);
+	return (mode & 0006) == 0006;
+}
+
+/* Read and write permission, as the IPC objects check it. */
+static bool kipc_may_open(struct kipc_object *obj, struct ipc_namespace *ns)
+{
+	return kipc_mode_permits(obj) || ns_capable(ns->user_ns, CAP_IPC_OWNER);
 }
 
 static bool kipc_may_unlink(struct kipc_object *obj, struct ipc_namespace *ns)
@@ -224,7 +286,7 @@ static int kipc_check_fd_flags(u32 fd_flags)
 
 /*
  * Unlink @ent and move it to @dead, for kipc_names_release() after the
- * lock is dropped. The caller then releases ent->kns if it is unused.
+ * lock is dropped.
  */
 static void kipc_name_unhash(struct kipc_name *ent, struct list_head *dead)
 {
@@ -248,11 +310,11 @@ static void kipc_names_release(struct list_head *dead)
 }
 
 /*
- * Unhash up to *@budget names of @kns (all of them for a NULL @budget) and
- * release @kns once it has none. Returns true if @kns is gone.
+ * Unhash up to *@budget names of @kns (all of them for a NULL @budget),
+ * then @kns itself. Returns true if @kns is unhashed.
  */
-static bool kipc_ns_unhash(struct kipc_ns *kns, struct list_head *dead,
-			   unsigned int *budget)
+static bool kipc_ns_drop(struct kipc_ns *kns, struct list_head *dead,
+			 unsigned int *budget)
 {
 	struct kipc_name *ent, *tmp;
 
@@ -263,7 +325,7 @@ static bool kipc_ns_unhash(struct kipc_ns *kns, struct list_head *dead,
 		if (budget)
 			--*budget;
 	}
-	kipc_ns_release_if_unused(kns);
+	kipc_ns_unhash(kns);
 	return true;
 }
 
@@ -297,7 +359,7 @@ static void kipc_names_collect(struct list_head *dead)
 		}
 		if (refcount_read(&kns->ns->ns.count) != 1)
 			continue;
-		if (!kipc_ns_unhash(kns, dead, &budget)) {
+		if (!kipc_ns_drop(kns, dead, &budget)) {
 			/* Out of budget: go on with this one next time. */
 			list_rotate_to_front(&kns->sweep, &kipc_ns_sweep);
 			break;
@@ -344,6 +406,88 @@ static struct kipc_object *kipc_name_open_locked(const struct kipc_name_key *key
 	return obj;
 }
 
+/*
+ * The caller's namespace, with a reference for a new object: -ENOMEM if
+ * it had no kipc_ns and making one failed.
+ */
+struct kipc_ns *kipc_ns_current(void)
+{
+	struct kipc_ns *kns, *spare;
+	LIST_HEAD(dead);
+
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+	if (!spare)
+		return ERR_PTR(-ENOMEM);
+	mutex_lock(&kipc_names_lock);
+	kipc_names_collect(&dead);
+	kns = kipc_ns_get(current->nsproxy->ipc_ns, &spare);
+	mutex_unlock(&kipc_names_lock);
+	kipc_names_release(&dead);
+	kfree(spare);
+	return kns ?: ERR_PTR(-ENOMEM);
+}
+
+/* The caller's namespace, with a reference, or NULL if it has no object. */
+struct kipc_ns *kipc_ns_find_current(void)
+{
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	struct kipc_ns *kns;
+
+	mutex_lock(&kipc_names_lock);
+	kns = rhashtable_lookup_fast(&kipc_nss, &ns, kipc_nss_params);
+	if (kns)
+		kref_get(&kns->ref);
+	mutex_unlock(&kipc_names_lock);
+	return kns;
+}
+
+/* Look for dead namespaces while there are namespaces besides init's. */
+static void kipc_ns_sweep_fn(struct work_struct *work)
+{
+	struct kipc_ns *kns;
+	bool again;
+	LIST_HEAD(dead);
+
+	mutex_lock(&kipc_names_lock);
+	kipc_names_collect(&dead);
+	again = false;
+	list_for_each_entry(kns, &kipc_ns_sweep, sweep) {
+		if (!kipc_ns_is_init(kns->ns)) {
+			again = true;
+			break;
+		}
+	}
+	mutex_unlock(&kipc_names_lock);
+	kipc_names_release(&dead);
+	if (again)
+		schedule_delayed_work(&kipc_ns_sweep_work, KIPC_NS_SWEEP_PERIOD);
+}
+
+/*
+ * The object named @uname in the caller's namespace, with a reference,
+ * whatever its type and permissions (the caller checks what it may see).
+ */
+struct kipc_object *kipc_name_lookup(u64 uname, u32 len)
+{
+	struct kipc_name_key key;
+	struct kipc_object *obj;
+	struct kipc_name *ent;
+
+	key.ns = current->nsproxy->ipc_ns;
+	key.len = len;
+	key.name = kipc_name_dup(uname, len);
+	if (IS_ERR(key.name))
+		return ERR_CAST(key.name);
+	mutex_lock(&kipc_names_lock);
+	ent = kipc_name_find(&key);
+	obj = ent ? ent->obj : ERR_PTR(-ENOENT);
+	if (ent)
+		kipc_object_get(obj);
+	mutex_unlock(&kipc_names_lock);
+	kfree(key.name);
+	return obj;
+}
+
 /* A new descriptor on @obj, dropping the caller's reference. */
 static int kipc_install_put(struct kipc_object *obj, u32 fd_flags)
 {
@@ -374,34 +518,28 @@ static long kipc_create_anonymous(const struct kipc_type *type,
 static struct kipc_object *kipc_name_link(const struct kipc_name_key *key,
 					  struct kipc_object *obj, bool excl)
 {
-	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	struct kipc_ns *kns = obj->kns;
 	struct kipc_object *found;
-	struct kipc_ns *kns, *spare;
 	struct kipc_name *ent;
 	LIST_HEAD(dead);
 
 	ent = kzalloc(sizeof(*ent), GFP_KERNEL_ACCOUNT);
-	spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
-	found = ERR_PTR(-ENOMEM);
-	if (!ent || !spare)
-		goto out_free;
+	if (!ent)
+		return ERR_PTR(-ENOMEM);
 	ent->obj = obj;
 	ent->len = key->len;
+	ent->kns = kns;
 
 	mutex_lock(&kipc_names_lock);
 	kipc_names_collect(&dead);
 	found = kipc_name_open(key, obj->type->type, excl);
 	if (PTR_ERR(found) != -ENOENT)
 		goto out_unlock;
+	/* @obj was made in the caller's namespace, alive while it is in it. */
 	found = ERR_PTR(-ENOMEM);
-	kns = kipc_ns_get(ns, &spare);
-	if (!kns)
+	if (WARN_ON_ONCE(kns->ns != key->ns) ||
+	    rhashtable_insert_fast(&kipc_names, &ent->node, kipc_names_params))
 		goto out_unlock;
-	ent->kns = kns;
-	if (rhashtable_insert_fast(&kipc_names, &ent->node, kipc_names_params)) {
-		kipc_ns_release_if_unused(kns);
-		goto out_unlock;
-	}
 	list_add_tail(&ent->ns_node, &kns->names);
 	WRITE_ONCE(obj->linked, 1);
 	atomic_inc(&kipc_names_live);
@@ -410,8 +548,6 @@ static struct kipc_object *kipc_name_link(const struct kipc_name_key *key,
 out_unlock:
 	mutex_unlock(&kipc_names_lock);
 	kipc_names_release(&dead);
-out_free:
-	kfree(spare);
 	kfree(ent);
 	return found;
 }
@@ -552,14 +688,12 @@ long kipc_ioc_unlink(struct kipc_unlink __user *uarg)
 	mutex_lock(&kipc_names_lock);
 	kipc_names_collect(&dead);
 	ent = kipc_name_find(&key);
-	if (!ent) {
+	if (!ent)
 		ret = -ENOENT;
-	} else if (!kipc_may_unlink(ent->obj, current->nsproxy->ipc_ns)) {
+	else if (!kipc_may_unlink(ent->obj, current->nsproxy->ipc_ns))
 		ret = -EACCES;
-	} else {
+	else
 		kipc_name_unhash(ent, &dead);
-		kipc_ns_release_if_unused(ent->kns);
-	}
 	mutex_unlock(&kipc_names_lock);
 	/* The last reference may go here, and with it gigabytes. */
 	kipc_names_release(&dead);
@@ -585,9 +719,10 @@ void kipc_names_exit(void)
 	struct kipc_ns *kns, *next;
 	LIST_HEAD(dead);
 
+	cancel_delayed_work_sync(&kipc_ns_sweep_work);
 	mutex_lock(&kipc_names_lock);
 	list_for_each_entry_safe(kns, next, &kipc_ns_sweep, sweep)
-		kipc_ns_unhash(kns, &dead, NULL);
+		kipc_ns_drop(kns, &dead, NULL);
 	mutex_unlock(&kipc_names_lock);
 	kipc_names_release(&dead);
 	rhashtable_destroy(&kipc_nss);

@@ -4,6 +4,11 @@
  *
  * Every descriptor is an anon-inode file holding one reference. A mapping
  * holds its file, so an object lives while it is named, open or mapped.
+ *
+ * Every live object is in kipc_objects, keyed by its id, for KIPC_IOC_LIST
+ * and KIPC_IOC_STAT. The xarray's lock orders an object's removal (first
+ * thing of its release) before its memory is freed, so a reference taken
+ * with kref_get_unless_zero() under that lock is always on live memory.
  */
 
 #include <linux/anon_inodes.h>
@@ -14,6 +19,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
+#include <linux/xarray.h>
 
 #include "kipc.h"
 #include "trace.h"
@@ -23,6 +29,8 @@ atomic_t kipc_objects_live = ATOMIC_INIT(0);
 
 /* The last object id handed out; 64 bits never wrap. */
 static atomic64_t kipc_last_id = ATOMIC64_INIT(0);
+
+static DEFINE_XARRAY(kipc_objects);
 
 static const struct kipc_type *const kipc_types[] = {
 	&kipc_shm_type,
@@ -85,6 +93,12 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 	if (!obj)
 		return ERR_PTR(-ENOMEM);
+	obj->kns = kipc_ns_current();
+	if (IS_ERR(obj->kns)) {
+		ret = PTR_ERR(obj->kns);
+		kfree(obj);
+		return ERR_PTR(ret);
+	}
 	kref_init(&obj->ref);
 	obj->type = type;
 	obj->params = *params;
@@ -111,16 +125,23 @@ struct kipc_object *kipc_object_create(const struct kipc_type *type,
 	ret = type->init(obj);
 	if (ret)
 		goto err_vfree;
+	ret = xa_insert(&kipc_objects, obj->id, obj, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto err_destroy;
 	atomic_inc(&kipc_objects_live);
 	trace_kipc_object_create(obj->id, type->type, obj->size,
 				 from_kuid(&init_user_ns, obj->owner_uid));
 	return obj;
 
+err_destroy:
+	if (type->destroy)
+		type->destroy(obj);
 err_vfree:
 	vfree(obj->mem);
 err_uncharge:
 	kipc_account_uncharge(&obj->charge);
 err_free:
+	kipc_ns_put_ref(obj->kns);
 	kfree(obj);
 	return ERR_PTR(ret);
 }
@@ -134,6 +155,7 @@ static void kipc_object_release(struct kref *ref)
 {
 	struct kipc_object *obj = container_of(ref, struct kipc_object, ref);
 
+	xa_erase(&kipc_objects, obj->id);
 	trace_kipc_object_destroy(obj->id, obj->type->type);
 	kipc_uring_release(obj);
 	if (obj->type->destroy)
@@ -141,8 +163,59 @@ static void kipc_object_release(struct kref *ref)
 	vfree(obj->mem);
 	kipc_account_uncharge(&obj->charge);
 	ida_destroy(&obj->ids);
+	kipc_ns_put_ref(obj->kns);
 	kfree(obj);
 	atomic_dec(&kipc_objects_live);
+}
+
+/* Object @id of namespace @kns, with a reference; NULL if there is none. */
+struct kipc_object *kipc_object_find(u64 id, const struct kipc_ns *kns)
+{
+	struct kipc_object *obj;
+
+	xa_lock(&kipc_objects);
+	obj = xa_load(&kipc_objects, id);
+	if (obj && (obj->kns != kns || !kref_get_unless_zero(&obj->ref)))
+		obj = NULL;
+	xa_unlock(&kipc_objects);
+	return obj;
+}
+
+/**
+ * kipc_objects_gather() - take references on the next objects of a namespace
+ * @kns:    the namespace
+ * @type:   KIPC_TYPE_* to take only those, or 0
+ * @pos:    in: the first id to look at; out: the first id not looked at,
+ *          or 0 when there is none
+ * @batch:  filled with referenced objects, in increasing id order
+ * @max:    room at @batch
+ * @budget: most objects to look at, decremented per object looked at
+ *
+ * Return: the objects put in @batch.
+ */
+unsigned int kipc_objects_gather(const struct kipc_ns *kns, u32 type, u64 *pos,
+				 struct kipc_object **batch, unsigned int max,
+				 unsigned int *budget)
+{
+	unsigned long index = *pos;
+	struct kipc_object *obj;
+	unsigned int n = 0;
+
+	*pos = 0;
+	xa_lock(&kipc_objects);
+	xa_for_each_start(&kipc_objects, index, obj, index) {
+		if (n == max || !*budget) {
+			*pos = index;
+			break;
+		}
+		--*budget;
+		if (obj->kns != kns || (type && obj->type->type != type))
+			continue;
+		if (kref_get_unless_zero(&obj->ref))
+			batch[n++] = obj;
+	}
+	xa_unlock(&kipc_objects);
+	return n;
 }
 
 void kipc_object_put(struct kipc_object *obj)

@@ -110,3 +110,11 @@ long kipc_ioc_watch(struct kipc_object *obj, struct kipc_watch __user *uarg)
 	fd_install(fd, file);
 	return fd;
 }
+
+/* The object @file watches, or NULL if it is not a watch descriptor. */
+struct kipc_object *kipc_watch_object(const struct file *file)
+{
+	if (file->f_op != &kipc_watch_fops)
+		return NULL;
+	return ((struct kipc_watch_file *)file->private_data)->obj;
+}
