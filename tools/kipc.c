@@ -389,7 +389,7 @@ static void ls_line(const struct kipc_stat *st)
 
 	owner_name(st->uid, owner, sizeof(owner));
 	summary(st, state, sizeof(state));
-	printf("%-8llu %-9s %-10s %04o %10llu %10llu %5u %-24s ", st->id,
+	printf("%-8llu %-9s %-10s %04o %10llu %10llu %5u %-28s ", st->id,
 	       type_name(st->type), owner, st->mode, st->size, st->kmem,
 	       st->mappings, state);
 	if (st->flags & KIPC_STAT_NAMED) {
@@ -439,7 +439,7 @@ static int cmd_ls(int argc, char **argv)
 		}
 		printf("\n],\"hidden\":%u}\n", l.hidden);
 	} else {
-		printf("%-8s %-9s %-10s %-4s %10s %10s %5s %-24s %s\n", "ID",
+		printf("%-8s %-9s %-10s %-4s %10s %10s %5s %-28s %s\n", "ID",
 		       "TYPE", "OWNER", "MODE", "SIZE", "KMEM", "MAPS", "STATE",
 		       "NAME");
 		for (i = 0; i < l.n; i++)
@@ -522,11 +522,11 @@ static void parse_pid_fd(const char *arg, int *pid, int *fd)
  */
 static int stat_fd(int pid, int fd, struct kipc_stat *st, bool *by_fd)
 {
-	char what[32];
+	char what[48];
 	int dup, ret;
 	uint64_t id;
 
-	snprintf(what, sizeof(what), "%d:%d", pid, fd);
+	snprintf(what, sizeof(what), "descriptor %d:%d", pid, fd);
 	ret = fdinfo_id(pid, fd, &id);
 	if (ret == -EBADF) {
 		fprintf(stderr, "kipc: %s: not a kipc object descriptor\n", what);
@@ -774,11 +774,15 @@ static int cmd_stat(int argc, char **argv)
 	if (fd_arg) {
 		ret = stat_fd(pid, fd, &st, &by_fd);
 		if (ret < 0)
-			die(fd_arg, ret);
+			die(fd_arg, ret);	/* KIPC_IOC_STAT or KIPC_OBJ_IOC_STAT */
 	} else if (id_arg) {
 		ret = kipc_stat_id(id, &st);
-		if (ret < 0)
-			die(id_arg, ret);
+		if (ret < 0) {
+			char what[32];
+
+			snprintf(what, sizeof(what), "id %" PRIu64, id);
+			die(what, ret);
+		}
 	} else {
 		ret = kipc_stat_name(name, &st);
 		if (ret < 0) {
@@ -930,13 +934,13 @@ static void top_block(const struct listing *prev, const struct listing *cur,
 		strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	printf("kipc top - %s, %zu objects, %u hidden, every %gs\n", clock,
 	       cur->n, cur->hidden, interval);
-	printf("%-8s %-9s %9s %9s %9s %9s %-24s %s\n", "ID", "TYPE", "PUTS/s",
+	printf("%-8s %-9s %9s %9s %9s %9s %-28s %s\n", "ID", "TYPE", "PUTS/s",
 	       "GETS/s", "WAITS/s", "WAKES/s", "STATE", "NAME");
 	for (i = 0; i < limit; i++) {
 		const struct kipc_stat *st = rows[i].st;
 
 		summary(st, state, sizeof(state));
-		printf("%-8llu %-9s %9.1f %9.1f %9.1f %9.1f %-24s ", st->id,
+		printf("%-8llu %-9s %9.1f %9.1f %9.1f %9.1f %-28s ", st->id,
 		       type_name(st->type), rows[i].puts, rows[i].gets,
 		       rows[i].waits, rows[i].wakes, state);
 		if (st->flags & KIPC_STAT_NAMED)
