@@ -30,7 +30,7 @@ KSFT_DIR := $(LINUX_X)/tools/testing/selftests
 # Tests: tests/driver/ need the module (VM); tests/lib/ run on the host.
 DRIVER_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/driver/*_test.c))
 HOST_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/lib/*_test.c))
-TOOLS := $(BUILD)/tools/kipc-info
+TOOLS := $(BUILD)/tools/kipc-info $(BUILD)/tools/kipc
 
 PY_CONFIG := /usr/bin/python3-config
 
@@ -47,7 +47,7 @@ help:
 	@echo 'make bench        benchmarks in a VM, side by side (bench-quick: short)'
 	@echo 'make lint         checkpatch --strict and sparse on the driver'
 	@echo 'make deps         install the Debian packages kipc needs (as root)'
-	@echo 'make install      install kipc.ko, libipc and headers (PREFIX=$(PREFIX))'
+	@echo 'make install      install kipc.ko, libipc, headers and the kipc command (PREFIX=$(PREFIX))'
 
 deps:
 	@tools/deps
@@ -91,6 +91,9 @@ $(LINUX_X)/.stamp: | deps-check
 $(BUILD)/tests/%: tests/%.c $(LIB_A) $(LINUX_X)/.stamp $(wildcard include/kipc/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(KIPC_CFLAGS) -pthread -isystem $(KSFT_DIR) -o $@ $< $(LIB_A) -luring
+
+# The kipc command's output helpers are tested on the host, from its source.
+$(BUILD)/tests/lib/cli_test: tools/kipc.c
 
 tools: $(TOOLS)
 
@@ -149,6 +152,9 @@ install: all
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/libipc.so
 	install -m 0644 include/libipc.h include/libipc-uring.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 include/uapi/linux/kipc.h $(DESTDIR)$(PREFIX)/include/linux/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/tools/kipc $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 man/man1/kipc.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -9,6 +9,7 @@
 #define LIBIPC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <linux/kipc.h>
 
@@ -17,7 +18,7 @@ extern "C" {
 #endif
 
 #define KIPC_LIB_MAJOR	0
-#define KIPC_LIB_MINOR	2
+#define KIPC_LIB_MINOR	3
 
 /* Library version this program runs with (may differ from the headers). */
 int kipc_lib_major(void);
@@ -61,6 +62,50 @@ int kipc_object_info(int fd, struct kipc_info *info);
 
 /* Statistics of @fd's object (KIPC_OBJ_IOC_STAT): 0 or -errno. */
 int kipc_object_stat(int fd, struct kipc_stat *st);
+
+/*
+ * Seeing objects without a descriptor on them (Documentation/
+ * observability.rst), through the process-wide control descriptor. Only
+ * the objects of the caller's IPC namespace that it may see are reported:
+ * those it owns, named ones it may open, all with CAP_IPC_OWNER. Every one
+ * of these fails with -ENOTTY on a driver without KIPC_FEATURE_LIST.
+ *
+ * kipc_stat_id, kipc_stat_name: the statistics of the object with that id
+ * (nonzero; 0 is -EINVAL) or name (KIPC_IOC_STAT): 0, or -ENOENT when
+ * there is none or the caller may not see it.
+ *
+ * kipc_list: one KIPC_IOC_LIST: up to @count (1..KIPC_LIST_MAX) objects
+ * with ids from @start_id on (0: the first), in id order, of @type only
+ * (KIPC_TYPE_*, or 0 for all). Returns the entries written to @stats,
+ * which may be fewer than @count, even 0, before the end: continue from
+ * *@next_id while it is nonzero. *@hidden (either pointer may be NULL)
+ * counts the objects this call passed over because the caller may not
+ * see them.
+ *
+ * kipc_list_each: calls @fn(stat, @arg) for every visible object of @type
+ * (0: all), in id order, looping over kipc_list. @fn returns 0 to go on;
+ * any other value stops the walk and kipc_list_each returns it. Returns 0
+ * after the last object, or -errno. *@hidden (may be NULL) gets the number
+ * of objects passed over, summed over the calls made.
+ *
+ * kipc_holders: the processes of the caller's pid namespace that have a
+ * descriptor on object @id or map it (KIPC_IOC_HOLDERS), in pid order:
+ * returns the entries written (at most @count, 0..KIPC_LIST_MAX); *@total
+ * (may be NULL) gets how many there were. -ENOENT as for kipc_stat_id.
+ *
+ * kipc_usage: what the caller's account is charged and the limits, in
+ * bytes and objects (KIPC_IOC_USAGE; a limit of 0 means none): 0 or
+ * -errno.
+ */
+int kipc_stat_id(uint64_t id, struct kipc_stat *st);
+int kipc_stat_name(const char *name, struct kipc_stat *st);
+int kipc_list(uint64_t start_id, uint32_t type, struct kipc_stat *stats,
+	      uint32_t count, uint64_t *next_id, uint32_t *hidden);
+int kipc_list_each(uint32_t type, int (*fn)(const struct kipc_stat *, void *),
+		   void *arg, uint32_t *hidden);
+int kipc_holders(uint64_t id, struct kipc_holder *h, uint32_t count,
+		 uint32_t *total);
+int kipc_usage(struct kipc_usage *u);
 
 /* The owner id of the mapping of @fd's object that contains @addr. */
 int kipc_object_map_id(int fd, const void *addr);

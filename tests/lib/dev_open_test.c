@@ -63,6 +63,44 @@ TEST(api_wrapper_returns_negative_errno)
 	close(fd);
 }
 
+static int never_called(const struct kipc_stat *st, void *arg)
+{
+	(void)st;
+	(void)arg;
+	abort();
+}
+
+/* The control-device calls of KIPC_0.3 report a missing driver as the rest. */
+TEST(stat_calls_without_a_device)
+{
+	struct kipc_stat st;
+	struct kipc_usage u;
+	struct kipc_holder h;
+	uint64_t next = 7;
+	uint32_t hidden = 7;
+
+	setenv("KIPC_DEVICE", "/nonexistent/kipc", 1);
+	EXPECT_EQ(-ENOENT, kipc_stat_id(1, &st));
+	EXPECT_EQ(-ENOENT, kipc_stat_name("x", &st));
+	EXPECT_EQ(-ENOENT, kipc_list(0, 0, &st, 1, &next, &hidden));
+	EXPECT_EQ(7, next);		/* untouched on failure */
+	EXPECT_EQ(-ENOENT, kipc_list_each(0, never_called, NULL, &hidden));
+	EXPECT_EQ(0, hidden);
+	EXPECT_EQ(-ENOENT, kipc_holders(1, &h, 1, NULL));
+	EXPECT_EQ(-ENOENT, kipc_usage(&u));
+	/* Arguments the library refuses before asking the driver. */
+	EXPECT_EQ(-EINVAL, kipc_stat_id(0, &st));
+	EXPECT_EQ(-EINVAL, kipc_stat_name("", &st));
+	EXPECT_EQ(-ENAMETOOLONG, kipc_stat_name(
+		"0123456789012345678901234567890123456789012345678901234567890123"
+		"0123456789012345678901234567890123456789012345678901234567890123"
+		"0123456789012345678901234567890123456789012345678901234567890123"
+		"0123456789012345678901234567890123456789012345678901234567890123",
+		&st));
+	EXPECT_EQ(-EINVAL, kipc_list_each(0, NULL, NULL, NULL));
+	unsetenv("KIPC_DEVICE");
+}
+
 TEST(version)
 {
 	EXPECT_EQ(KIPC_LIB_MAJOR, kipc_lib_major());
