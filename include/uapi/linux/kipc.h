@@ -635,10 +635,9 @@ struct kipc_uring_batch {
  * Seeing objects: ids, statistics and listing (Documentation/observability.rst).
  *
  * Every object has an id, nonzero and never reused while the module is
- * loaded (shown in fdinfo as kipc-id). KIPC_OBJ_IOC_STAT is implemented
- * now; KIPC_IOC_LIST, _STAT, _HOLDERS and _USAGE are the interface being
- * built, announced by KIPC_FEATURE_LIST once they are (ENOTTY before).
- * A caller will see
+ * loaded (shown in fdinfo as kipc-id). KIPC_IOC_LIST, _STAT, _HOLDERS
+ * and _USAGE are announced by KIPC_FEATURE_LIST (ENOTTY on drivers
+ * without it). A caller sees
  * an object when it owns it, may open it by name (read and write
  * permission), or has CAP_IPC_OWNER in the namespace's user namespace; of
  * the others it learns only how many there are. The holder of a
@@ -860,7 +859,8 @@ struct kipc_holder {
  * @reserved: in: must be zero
  *
  * The processes of the caller's pid namespace that have a descriptor on
- * the object or map it, in increasing pid order. Descriptors in flight
+ * the object or map it, in increasing pid order, among those the caller
+ * may inspect (same user and group, or CAP_SYS_PTRACE over them). Descriptors in flight
  * (SCM_RIGHTS), registered with io_uring, or held by processes outside the
  * caller's pid namespace are not found. ENOENT as for KIPC_IOC_STAT.
  */
