@@ -60,7 +60,7 @@ TEST(api_handshake)
 	/* Only defined bits; shared memory is always there. */
 	EXPECT_EQ(0, api.features & ~(KIPC_FEATURE_SHM | KIPC_FEATURE_CHANNEL |
 				      KIPC_FEATURE_SYNC | KIPC_FEATURE_URING_CMD |
-				      KIPC_FEATURE_WATCH));
+				      KIPC_FEATURE_WATCH | KIPC_FEATURE_LIST));
 	EXPECT_TRUE(api.features & KIPC_FEATURE_SHM);
 	for (i = 0; i < sizeof(api.reserved) / sizeof(api.reserved[0]); i++)
 		EXPECT_EQ(0, api.reserved[i]);
