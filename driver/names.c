@@ -38,9 +38,11 @@
 #include "kipc.h"
 
 /*
- * An IPC namespace that has objects. While hashed (@ns not NULL) it holds
- * one reference on the namespace. Each of its objects holds a reference on
- * it (@ref); it is freed with the last.
+ * An IPC namespace that has had objects. While hashed (@ns not NULL) it
+ * holds one reference on the namespace, and the table holds one on it
+ * (@ref), dropped when the namespace is found dead. Each of its objects
+ * holds a reference too; it is freed with the last, always unhashed by
+ * then, so a lookup under the names lock never meets a dying one.
  */
 struct kipc_ns {
 	struct kref ref;
@@ -179,7 +181,8 @@ static struct kipc_ns *kipc_ns_get(struct ipc_namespace *ns,
 		return kns;
 	}
 	kns = *spare;
-	kref_init(&kns->ref);
+	kref_init(&kns->ref);		/* the table's */
+	kref_get(&kns->ref);		/* the caller's */
 	kns->ns = ns;
 	INIT_LIST_HEAD(&kns->names);
 	if (rhashtable_insert_fast(&kipc_nss, &kns->node, kipc_nss_params))
@@ -193,6 +196,15 @@ static struct kipc_ns *kipc_ns_get(struct ipc_namespace *ns,
 	return kns;
 }
 
+static void kipc_ns_free(struct kref *ref)
+{
+	struct kipc_ns *kns = container_of(ref, struct kipc_ns, ref);
+
+	/* Names hold objects, which hold @kns: none is left. */
+	WARN_ON_ONCE(!list_empty(&kns->names));
+	kfree_rcu(kns, rcu);
+}
+
 /* Let the namespace go: nobody can find @kns any more. */
 static void kipc_ns_unhash(struct kipc_ns *kns)
 {
@@ -203,24 +215,13 @@ static void kipc_ns_unhash(struct kipc_ns *kns)
 	list_del(&kns->sweep);
 	kipc_ns_put(kns->ns);
 	kns->ns = NULL;
-}
-
-/* Called with kipc_names_lock held, which it drops (kref_put_mutex). */
-static void kipc_ns_release(struct kref *ref)
-{
-	struct kipc_ns *kns = container_of(ref, struct kipc_ns, ref);
-
-	/* Names hold objects, which hold @kns: none is left. */
-	WARN_ON_ONCE(!list_empty(&kns->names));
-	kipc_ns_unhash(kns);
-	mutex_unlock(&kipc_names_lock);
-	kfree_rcu(kns, rcu);
+	kref_put(&kns->ref, kipc_ns_free);
 }
 
 /* Drop an object's reference on its namespace. */
 void kipc_ns_put_ref(struct kipc_ns *kns)
 {
-	kref_put_mutex(&kns->ref, kipc_ns_release, &kipc_names_lock);
+	kref_put(&kns->ref, kipc_ns_free);
 }
 
 /*
@@ -413,21 +414,21 @@ static struct kipc_object *kipc_name_open_locked(const struct kipc_name_key *key
 struct kipc_ns *kipc_ns_current(void)
 {
 	struct kipc_ns *kns, *spare;
-	LIST_HEAD(dead);
 
+	kns = kipc_ns_find_current();
+	if (kns)
+		return kns;
 	spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
 	if (!spare)
 		return ERR_PTR(-ENOMEM);
 	mutex_lock(&kipc_names_lock);
-	kipc_names_collect(&dead);
 	kns = kipc_ns_get(current->nsproxy->ipc_ns, &spare);
 	mutex_unlock(&kipc_names_lock);
-	kipc_names_release(&dead);
 	kfree(spare);
 	return kns ?: ERR_PTR(-ENOMEM);
 }
 
-/* The caller's namespace, with a reference, or NULL if it has no object. */
+/* The caller's namespace, with a reference, or NULL if it never had objects. */
 struct kipc_ns *kipc_ns_find_current(void)
 {
 	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
