@@ -214,8 +214,8 @@ def test_ls_json_keys_and_traffic():
         assert abs(o["ctime_ns"] / 1e9 - time.time()) < 600
         assert len(o["rings"]) == 1 and set(o["rings"][0]) == RING
         r = o["rings"][0]
-        assert (r["queued"], r["puts"], r["gets"]) == (1, 3, 1)
-        assert r["queued_bytes"] == 2 and r["closed"] == 0
+        assert (r["queued"], r["puts"], r["gets"]) == (2, 3, 1)
+        assert r["queued_bytes"] == 4 and r["closed"] == 0  # m1, m2
         # -t filters in the JSON too.
         assert all(x["type"] == "lock"
                    for x in ls_json("-t", "lock")["objects"])
