@@ -23,7 +23,9 @@ static int dev_cmd(unsigned long cmd)
 {
 	return cmd == KIPC_IOC_API || cmd == KIPC_IOC_CREATE ||
 	       cmd == KIPC_IOC_OPEN || cmd == KIPC_IOC_UNLINK ||
-	       cmd == KIPC_IOC_WAIT_ANY || cmd == KIPC_IOC_PIPE;
+	       cmd == KIPC_IOC_WAIT_ANY || cmd == KIPC_IOC_PIPE ||
+	       cmd == KIPC_IOC_LIST || cmd == KIPC_IOC_STAT ||
+	       cmd == KIPC_IOC_HOLDERS || cmd == KIPC_IOC_USAGE;
 }
 
 /* A 'k' command that is not @fd's: another number, size or direction. */

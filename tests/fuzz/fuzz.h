@@ -133,6 +133,7 @@ void fz_op_honest(struct fz_ctx *c);	/* honest.c: libipc's protocols */
 void fz_op_uring(struct fz_ctx *c);	/* uring.c */
 void fz_op_fork(struct fz_ctx *c);	/* proc.c: fork, exec, setuid, netns */
 void fz_op_scm(struct fz_ctx *c);	/* proc.c: SCM_RIGHTS */
+void fz_op_observe(struct fz_ctx *c);	/* observe.c: LIST, STAT, HOLDERS, USAGE */
 int fz_exec_child(int argc, char **argv);	/* proc.c: after exec */
 
 /* worker.c */

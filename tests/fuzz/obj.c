@@ -18,7 +18,7 @@ static int obj_cmd(__u32 type, unsigned long cmd)
 {
 	switch (cmd) {
 	case KIPC_OBJ_IOC_INFO: case KIPC_OBJ_IOC_MAP_ID: case KIPC_OBJ_IOC_WAIT:
-	case KIPC_OBJ_IOC_WAKE: case KIPC_OBJ_IOC_WATCH:
+	case KIPC_OBJ_IOC_WAKE: case KIPC_OBJ_IOC_WATCH: case KIPC_OBJ_IOC_STAT:
 		return 1;
 	case KIPC_CHANNEL_IOC_WAIT: case KIPC_CHANNEL_IOC_WAKE: case KIPC_CHANNEL_IOC_STATS:
 	case KIPC_CHANNEL_IOC_PUT_LARGE: case KIPC_CHANNEL_IOC_GET_LARGE:
@@ -282,6 +282,7 @@ static void op_unknown(struct fz_ctx *c, struct fz_obj *o)
 			KIPC_CHANNEL_IOC_WAIT, KIPC_CHANNEL_IOC_WAKE, KIPC_CHANNEL_IOC_STATS,
 			KIPC_CHANNEL_IOC_PUT_LARGE, KIPC_CHANNEL_IOC_GET_LARGE, KIPC_PIPE_IOC_END,
 			KIPC_IOC_API, KIPC_IOC_CREATE, KIPC_IOC_PIPE, KIPC_IOC_WAIT_ANY,
+			KIPC_IOC_LIST, KIPC_IOC_STAT, KIPC_IOC_HOLDERS, KIPC_IOC_USAGE,
 		};
 		cmd = cmds[fz_below(c, sizeof(cmds) / sizeof(cmds[0]))];
 	}

@@ -111,6 +111,23 @@ static void setuid_child(struct fz_ctx *c)
 	close(fd);
 }
 
+/* A new namespace's LIST reports its one object, @name, and nothing else. */
+static void ns_list_only(struct fz_ctx *c, const char *name)
+{
+	static struct kipc_stat st[2];
+	struct kipc_list arg = {
+		.version = KIPC_STAT_VERSION, .stats = (__u64)(uintptr_t)st, .count = 2,
+	};
+	long ret;
+
+	ret = fz_sys(ioctl(c->dev, KIPC_IOC_LIST, &arg));
+	if (ret)
+		fz_violation(c, "LIST in a new namespace: %s", strerrorname_np((int)-ret));
+	else if (arg.count != 1 || arg.hidden || arg.next_id || strcmp(st[0].name, name))
+		fz_violation(c, "LIST in a new namespace: %u entries, %u hidden, next %llu",
+			     arg.count, arg.hidden, (unsigned long long)arg.next_id);
+}
+
 /* In a new IPC namespace no name of ours exists; its own are its own. */
 static void netns_child(struct fz_ctx *c)
 {
@@ -146,6 +163,7 @@ static void netns_child(struct fz_ctx *c)
 			fz_violation(c, "CREATE in a new namespace: %s", strerrorname_np(-fd));
 			_exit(1);
 		}
+		ns_list_only(c, name);
 		ret = raw_name(c, KIPC_IOC_OPEN, name, KIPC_TYPE_EVENT, 0);
 		if (ret < 0)
 			fz_violation(c, "OPEN in a new namespace: %s", strerrorname_np(-ret));

@@ -81,6 +81,7 @@ static const struct fz_op ops[] = {
 	{ "create", fz_op_create, 8 },
 	{ "ctl", fz_op_ctl, 8 },
 	{ "wait-any", fz_op_wait_any, 4 },
+	{ "observe", fz_op_observe, 4 },
 	{ "obj-ioctl", fz_op_obj_ioctl, 14 },
 	{ "chan-ioctl", fz_op_chan_ioctl, 8 },
 	{ "rw", fz_op_rw, 8 },
