@@ -27,6 +27,7 @@
 #include <linux/xarray.h>
 
 #include <kipc/ring.h>
+#include "compat.h"
 #include "channel.h"
 #include "trace.h"
 
@@ -1021,7 +1022,6 @@ static long kipc_channel_ioc_large(struct kipc_object *obj,
 	struct kipc_channel_large arg;
 	struct kipc_channel_how how = { };
 	struct iov_iter iter;
-	struct iovec iov;
 	size_t len;
 	int ret;
 
@@ -1039,8 +1039,7 @@ static long kipc_channel_ioc_large(struct kipc_object *obj,
 	how.nowait = arg.flags & KIPC_CHANNEL_LARGE_NOWAIT;
 	how.has_deadline = arg.flags & KIPC_WAIT_DEADLINE;
 	how.deadline = arg.deadline_ns > KTIME_MAX ? KTIME_MAX : arg.deadline_ns;
-	ret = import_single_range(put ? WRITE : READ,
-				  u64_to_user_ptr(arg.data), len, &iov, &iter);
+	ret = kipc_import_ubuf(put ? WRITE : READ, u64_to_user_ptr(arg.data), len, &iter);
 	if (ret)
 		return ret;
 	if (put)

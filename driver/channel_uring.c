@@ -37,7 +37,6 @@
  * It never waits after progress, so a retry always starts at message 0.
  */
 
-#include <linux/io_uring.h>
 #include <linux/sched.h>
 #include <linux/stddef.h>
 #include <linux/slab.h>
@@ -45,6 +44,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
+#include "compat.h"
 #include "channel.h"
 
 /* The UAPI's iovecs have the 64-bit layout. */
@@ -126,15 +126,13 @@ static ssize_t kipc_channel_uring_one(struct kipc_ucmd *uc,
 	size_t len = c->iov[i].iov_len;
 	u64 __user *lenp = NULL;
 	struct iov_iter iter;
-	struct iovec iov;
 	int ret;
 
 	if (put && len > KIPC_CHANNEL_MAX_MSG)
 		return -EMSGSIZE;
 	/* A larger buffer than any message is of no use. */
 	len = min_t(size_t, len, KIPC_CHANNEL_MAX_MSG);
-	ret = import_single_range(put ? WRITE : READ, c->iov[i].iov_base, len,
-				  &iov, &iter);
+	ret = kipc_import_ubuf(put ? WRITE : READ, c->iov[i].iov_base, len, &iter);
 	if (ret)
 		return ret;
 	if (put)

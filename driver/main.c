@@ -96,7 +96,6 @@ static const struct file_operations kipc_dev_fops = {
 	.release	= kipc_dev_release,
 	.unlocked_ioctl	= kipc_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 static ssize_t open_files_show(struct device *dev,

@@ -18,6 +18,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "kipc.h"
 
 static const struct vm_operations_struct kipc_vm_ops;
@@ -139,7 +140,7 @@ int kipc_object_mmap(struct kipc_object *obj, struct vm_area_struct *vma)
 	id = kipc_id_alloc(obj);
 	if (id == KIPC_ID_NONE)
 		return -ENOSPC;
-	vma->vm_flags |= VM_DONTEXPAND;
+	kipc_vm_flags_set(vma, VM_DONTEXPAND);
 	vma->vm_ops = &kipc_vm_ops;
 	vma->vm_private_data = (void *)(uintptr_t)id;
 	atomic_inc(&obj->mappings);

@@ -402,7 +402,6 @@ static const struct file_operations kipc_object_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 	.show_fdinfo	= kipc_obj_show_fdinfo,
 	.uring_cmd	= kipc_uring_cmd,
-	.llseek		= no_llseek,
 };
 
 /*

@@ -13,10 +13,10 @@
  * taken (a writer in mmap() or munmap()) punts to io-wq rather than wait.
  */
 
-#include <linux/io_uring.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 
+#include "compat.h"
 #include "sync_priv.h"
 
 static bool kipc_sync_is_lock(const struct kipc_object *obj)

@@ -47,12 +47,12 @@
  */
 
 #include <linux/hrtimer.h>
-#include <linux/io_uring.h>
 #include <linux/io_uring_types.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "kipc.h"
 
 #define KIPC_URING_MONITOR_PERIOD	(HZ / 10)
@@ -303,7 +303,7 @@ void kipc_uring_kick(struct kipc_object *obj)
 static int kipc_ucmd_parse(struct io_uring_cmd *cmd, unsigned int issue_flags,
 			   u32 *op, u64 *deadline, u64 *arg)
 {
-	const struct kipc_uring_cmd *uarg = cmd->cmd;
+	const struct kipc_uring_cmd *uarg = kipc_uring_cmd_bytes(cmd);
 	u32 cmd_op = READ_ONCE(cmd->cmd_op);
 
 	if (cmd_op & ~KIPC_URING_OP_VALID)
@@ -316,7 +316,7 @@ static int kipc_ucmd_parse(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	if ((cmd_op & KIPC_URING_F_DEADLINE) && (cmd_op & KIPC_URING_F_NOWAIT))
 		return -EINVAL;
 	if ((issue_flags & IO_URING_F_SQE128) &&
-	    memchr_inv((const u8 *)cmd->cmd + sizeof(*uarg), 0,
+	    memchr_inv((const u8 *)uarg + sizeof(*uarg), 0,
 		       sizeof(struct io_uring_sqe)))
 		return -EINVAL;
 	switch (cmd_op & KIPC_URING_OP_MASK) {

@@ -67,7 +67,6 @@ static const struct file_operations kipc_watch_fops = {
 	.release	= kipc_watch_release,
 	.poll		= kipc_watch_poll,
 	.show_fdinfo	= kipc_watch_show_fdinfo,
-	.llseek		= no_llseek,
 };
 
 long kipc_ioc_watch(struct kipc_object *obj, struct kipc_watch __user *uarg)
