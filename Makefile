@@ -138,6 +138,11 @@ check-full: deps
 	$(MAKE) all
 	tools/check --full
 
+# --- check-man: manual pages build cleanly and cover the library and tools ---
+.PHONY: check-man
+check-man: tools | deps-check
+	tools/check-man
+
 # Benchmarks: their own makefile fragment.
 include $(wildcard tools/bench/bench.mk)
 # The ABI fuzzer: its own makefile fragment too.
