@@ -197,3 +197,15 @@ uninstall:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
+
+# --- Debian packages ------------------------------------------------------------
+# Built from a copy of the tree in build/deb/src so the checkout stays clean;
+# the .debs land in build/deb. debian/changelog is made from tools/version.
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -z | xargs -0 cp --parents -t $(BUILD)/deb/src
+	printf 'kipc (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- kipc developers <kipc-devel@example.org>  %s\n' \
+		$(VERSION) $(VERSION) "$$(date -R)" > $(BUILD)/deb/src/debian/changelog
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc
+	-lintian $(BUILD)/deb/*.changes
+.PHONY: deb
