@@ -10,7 +10,9 @@ PREFIX ?= /usr/local
 CFLAGS ?= -O2 -g
 KIPC_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iinclude/uapi $(CFLAGS)
 
-LIB_VERSION := 0.1
+# libipc.so.0.<minor>.0, from tools/version (MAJOR.MINOR.0).
+VERSION := $(shell tools/version)
+LIB_VERSION := $(VERSION)
 LIB_SONAME := libipc.so.0
 LIB_DIR := $(BUILD)/lib
 LIB_SO := $(LIB_DIR)/libipc.so.$(LIB_VERSION)
@@ -34,7 +36,7 @@ TOOLS := $(BUILD)/tools/kipc-info $(BUILD)/tools/kipc
 
 PY_CONFIG := /usr/bin/python3-config
 
-.PHONY: all module lib tests tools python-ext deps deps-check lint check check-full demo install clean help
+.PHONY: all module lib tests tools python-ext deps deps-check lint check check-full demo install uninstall clean help
 
 all: module lib tests tools python-ext
 
@@ -148,19 +150,67 @@ include $(wildcard tools/bench/bench.mk)
 # The ABI fuzzer: its own makefile fragment too.
 include $(wildcard tests/fuzz/fuzz.mk)
 
-install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/linux
-	install -m 0755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libipc.so.$(LIB_VERSION) $(DESTDIR)$(PREFIX)/lib/$(LIB_SONAME)
-	ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/libipc.so
-	install -m 0644 include/libipc.h include/libipc-uring.h $(DESTDIR)$(PREFIX)/include/
-	install -m 0644 include/uapi/linux/kipc.h $(DESTDIR)$(PREFIX)/include/linux/
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(BUILD)/tools/kipc $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 man/man1/kipc.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+# --- install (non-Debian systems) ---------------------------------------------
+# `make uninstall` removes exactly the files listed here. DESTDIR and PREFIX
+# are honoured; the module goes under /lib/modules of KDIR's kernel.
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+UDEVDIR ?= /lib/udev/rules.d
+# KDIR is /lib/modules/<release>/build (Debian headers report another release).
+KREL = $(notdir $(patsubst %/,%,$(dir $(KDIR))))
+MAN_PAGES = $(wildcard man/man1/*.1 man/man3/*.3 man/man7/*.7)
+INST_FILES = $(LIBDIR)/libipc.so.$(LIB_VERSION) $(LIBDIR)/$(LIB_SONAME) \
+	$(LIBDIR)/libipc.so $(LIBDIR)/libipc.a $(LIBDIR)/pkgconfig/libipc.pc \
+	$(INCLUDEDIR)/libipc.h $(INCLUDEDIR)/libipc-uring.h \
+	$(INCLUDEDIR)/linux/kipc.h $(PREFIX)/bin/kipc $(PREFIX)/bin/kipc-info \
+	$(UDEVDIR)/60-kipc.rules /etc/modules-load.d/kipc.conf \
+	$(foreach m,$(MAN_PAGES),$(MANDIR)/$(patsubst man/%,%,$(m)))
+
+$(BUILD)/libipc.pc: lib/libipc.pc.in tools/version include/libipc.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# Generated so the version is written only in include/libipc.h.
+dkms.conf: dkms.conf.in tools/version include/libipc.h
+	sed -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install: module lib tools $(BUILD)/libipc.pc
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=extra modules_install
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UDEVDIR) $(DESTDIR)/etc/modules-load.d
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	ln -sf libipc.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libipc.so
+	install -m 0644 $(BUILD)/libipc.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 include/libipc.h include/libipc-uring.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 include/uapi/linux/kipc.h $(DESTDIR)$(INCLUDEDIR)/linux/
+	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 udev/60-kipc.rules $(DESTDIR)$(UDEVDIR)/
+	install -m 0644 udev/kipc.conf $(DESTDIR)/etc/modules-load.d/
+	for m in $(MAN_PAGES); do d=$(DESTDIR)$(MANDIR)/$${m#man/}; \
+		install -D -m 0644 $$m $$d || exit 1; done
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KREL) && ldconfig; fi
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INST_FILES))
+	rm -f $(DESTDIR)/lib/modules/$(KREL)/extra/kipc.ko
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KREL) && ldconfig; fi
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
+
+# --- Debian packages ------------------------------------------------------------
+# Built from a copy of the tree in build/deb/src so the checkout stays clean;
+# the .debs land in build/deb. debian/changelog is made from tools/version.
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -z | xargs -0 cp --parents -t $(BUILD)/deb/src
+	printf 'kipc (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- kipc developers <kipc-devel@example.org>  %s\n' \
+		$(VERSION) $(VERSION) "$$(date -R)" > $(BUILD)/deb/src/debian/changelog
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc
+	-lintian $(BUILD)/deb/*.changes
+.PHONY: deb
