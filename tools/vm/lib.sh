@@ -11,18 +11,22 @@ kipc_cache_dir() {
 	echo "${KIPC_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kipc}"
 }
 
-# The Debian kernel release to boot and build against: the running one when
-# its headers are installed, else the newest installed linux-headers.
+# The Debian 6.1 kernel release to boot and build against: the running one
+# when it is a 6.1 with headers installed, else the newest installed 6.1
+# with headers. Other series installed beside it (6.12) are not this lane.
 debian_kernel_release() {
 	local r
 	r=$(uname -r)
-	if [ -d "/lib/modules/$r/build" ] && [ -e "/boot/vmlinuz-$r" ]; then
-		echo "$r"
-		return
-	fi
-	r=$(find /lib/modules -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null |
+	case $r in
+	6.1.*)
+		if [ -d "/lib/modules/$r/build" ] && [ -e "/boot/vmlinuz-$r" ]; then
+			echo "$r"
+			return
+		fi ;;
+	esac
+	r=$(find /lib/modules -mindepth 1 -maxdepth 1 -type d -name '6.1.*' -printf '%f\n' 2>/dev/null |
 		while read -r v; do [ -d "/lib/modules/$v/build" ] && [ -e "/boot/vmlinuz-$v" ] && echo "$v"; done |
 		sort -V | tail -1)
-	[ -n "$r" ] || die "no Debian kernel with headers installed: run make deps"
+	[ -n "$r" ] || die "no Debian 6.1 kernel with headers installed: run make deps"
 	echo "$r"
 }
