@@ -2,8 +2,10 @@
 # kipc: `make help` lists the targets.
 
 # The kernel to build kipc.ko against: the running one when its headers are
-# installed, else the newest installed headers.
-KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V)))
+# installed, else the newest installed 6.1 headers (Debian 12's own kernel;
+# tools/deps also installs 6.12's, which the test lanes name with KDIR),
+# else the newest installed headers.
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(lastword $(shell ls -d /lib/modules/6.1.*/build 2>/dev/null | sort -V)),$(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V)))
 
 BUILD := build
 PREFIX ?= /usr/local
