@@ -240,7 +240,10 @@ def test_owner_dead_warns(ctx):
     lock = ctx.Lock()
     p = ctx.Process(target=children.hold_lock_and_die, args=(lock,))
     p.start()
-    p.join(30)
+    # A spawned child starts a new interpreter: under TCG with the debug
+    # kernel that alone can take longer than half a minute.
+    p.join(180)
+    assert p.exitcode == 0, "the child did not take the lock and die"
     with pytest.warns(kipc.OwnerDeadWarning):
         assert lock.acquire(timeout=10)
     lock.release()
