@@ -96,14 +96,22 @@ $(BUILD)/tests/%: tests/%.c $(LIB_A) $(LINUX_X)/.stamp $(wildcard include/kipc/*
 	@mkdir -p $(@D)
 	$(CC) $(KIPC_CFLAGS) -pthread -isystem $(KSFT_DIR) -o $@ $< $(LIB_A) -luring
 
-# The kipc command's output helpers are tested on the host, from its source.
-$(BUILD)/tests/lib/cli_test: tools/kipc.c
+# The kipc command's output helpers are tested on the host: cli_test.c
+# includes tools/kipc/output.c.
+$(BUILD)/tests/lib/cli_test: tools/kipc/output.c tools/kipc/kipc.h
 
 tools: $(TOOLS)
 
 $(BUILD)/tools/%: tools/%.c $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(KIPC_CFLAGS) -o $@ $< $(LIB_A)
+
+# The kipc command: one file per subcommand or concept, in tools/kipc/.
+KIPC_SRCS := $(wildcard tools/kipc/*.c)
+
+$(BUILD)/tools/kipc: $(KIPC_SRCS) tools/kipc/kipc.h $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(KIPC_CFLAGS) -o $@ $(KIPC_SRCS) $(LIB_A)
 
 # --- Python extension: kipc._speedups ---------------------------------------
 # Found by python/kipc/_lib.py in the build tree. It calls the libipc that

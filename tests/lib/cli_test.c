@@ -6,9 +6,7 @@
  * python/tests/test_cli.py runs them in the VM.
  */
 
-#define main kipc_main
-#include "../../tools/kipc.c"
-#undef main
+#include "../../tools/kipc/output.c"
 
 #include "kselftest_harness.h"
 
