@@ -9,7 +9,7 @@
  * going, hand out every arrival index exactly once.
  *
  * Deadlines in waits are guards against a hang only, never the expected
- * outcome. KIPC_TEST_SCALE (default 1) multiplies the iteration counts.
+ * outcome. KIPC_TEST_SCALE=N divides the iteration counts by N.
  */
 
 #define _GNU_SOURCE
@@ -360,7 +360,7 @@ static void stress(struct __test_metadata *_metadata, struct kipc_sync *b,
 		_exit(0);
 	}
 	srand(getpid());
-	for (i = 0; i < 20 * kt_scale(); i++) {
+	for (i = 0; i < kt_scaled(20); i++) {
 		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 kipc_sync_fd(b), 0);
 		ASSERT_NE(MAP_FAILED, m);
@@ -410,7 +410,7 @@ static void stress(struct __test_metadata *_metadata, struct kipc_sync *b,
 TEST(stress_generations)
 {
 	struct kipc_sync *b;
-	int gens = 100 * kt_scale();
+	int gens = kt_scaled(100);
 
 	if (gens > MAXGEN)
 		gens = MAXGEN;
@@ -424,7 +424,7 @@ TEST(stress_party_killed)
 	struct kipc_sync *b;
 	int round;
 
-	for (round = 0; round < 3 * kt_scale(); round++) {
+	for (round = 0; round < kt_scaled(3); round++) {
 		ASSERT_EQ(0, kipc_barrier_create(&b, NULL, NPROC, 0, 0));
 		stress(_metadata, b, MAXGEN, round % NPROC);
 		kipc_sync_close(b);

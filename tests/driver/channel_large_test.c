@@ -24,15 +24,6 @@
 #define LIMIT_PATH	"/sys/module/kipc/parameters/max_user_bytes"
 #define MIB		(1UL << 20)
 
-static unsigned int scaled(unsigned int n)
-{
-	const char *s = getenv("KIPC_TEST_SCALE");
-	int d = s ? atoi(s) : 1;
-
-	n /= d > 0 ? d : 1;
-	return n ? n : 1;
-}
-
 static struct kipc_channel_stats stats(struct kipc_channel *ch)
 {
 	struct kipc_channel_stats st;
@@ -438,7 +429,7 @@ static size_t mixed_len(unsigned int p, unsigned int seq)
 TEST_F(large, mixed_sizes_mpmc)
 {
 	enum { PRODUCERS = 2, CONSUMERS = 2 };
-	unsigned int per = scaled(200), i;
+	unsigned int per = kt_scaled(200), i;
 	struct kipc_channel *ch = kt_chan_new(8, 64, MIB);
 	pid_t pids[PRODUCERS + CONSUMERS];
 	__u64 *got;

@@ -25,12 +25,6 @@
 
 #define LIMIT_PATH	"/sys/module/kipc/parameters/max_user_bytes"
 
-static unsigned int scaled(unsigned int n)
-{
-	n /= kt_scale();
-	return n ? n : 1;
-}
-
 static void chan_args(struct kipc_create *a, __u32 cap, __u32 slot, __u64 max)
 {
 	memset(a, 0, sizeof(*a));
@@ -724,7 +718,7 @@ static int mpmc_producer(struct kipc_channel *ch, __u32 p, __u32 n)
 TEST_F(chan, mpmc_4x4_processes)
 {
 	struct kipc_channel *ch = kt_chan_new(8, 48, 0);
-	__u32 n = scaled(4000), p, s;
+	__u32 n = kt_scaled(4000), p, s;
 	pid_t pids[NPROD + NCONS];
 	struct mpmc_shared *sh;
 	int i;
@@ -860,7 +854,7 @@ TEST_F(chan, kill9_at_random_instants)
 			_exit(k < 3 ? chaos_producer(ch, sh, insts[k]) :
 			      chaos_consumer(ch, sh, insts[k]));
 	}
-	end = kt_now_ns() + (__u64)scaled(4000) * 1000000;
+	end = kt_now_ns() + (__u64)kt_scaled(4000) * 1000000;
 	while (kt_now_ns() < end && next < CHAOS_INST) {
 		long before = stats(ch).dropped, after;
 		__u32 cstate;

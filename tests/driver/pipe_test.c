@@ -632,7 +632,7 @@ static void get_sequence(struct kipc_channel *ch)
 
 TEST_F_TIMEOUT(pipe, peer_killed_mid_traffic, 180)
 {
-	unsigned int rounds = 6 / kt_scale() ? 6 / kt_scale() : 1;
+	unsigned int rounds = kt_scaled(6);
 	unsigned int r, v, expect;
 	long ret;
 	pid_t pid;

@@ -29,12 +29,6 @@
 
 #define MSEC	1000000ULL
 
-static unsigned int scaled(unsigned int n)
-{
-	n /= kt_scale();
-	return n ? n : 1;
-}
-
 /* SIGKILL @pid and reap it: 0 if that killed it (it had not exited). */
 static int kill_reap(pid_t pid)
 {
@@ -272,7 +266,7 @@ TEST_F_TIMEOUT(storm, channel_traffic, 300)
 {
 	struct kipc_channel *ch = kt_chan_new(8, 48, 0);
 	long dropped = 0, discarded = 0, held_counted = 0, missing = 0;
-	unsigned int kills = scaled(420), n;
+	unsigned int kills = kt_scaled(420), n;
 	__u32 insts[6], next = 0, inst, seq;
 	struct ch_shared *sh;
 	pid_t pids[6];
@@ -494,12 +488,12 @@ static void lock_storm(struct __test_metadata *_metadata, bool r,
 
 TEST_F_TIMEOUT(storm, lock_holders, 300)
 {
-	lock_storm(_metadata, false, scaled(200));
+	lock_storm(_metadata, false, kt_scaled(200));
 }
 
 TEST_F_TIMEOUT(storm, rlock_holders, 300)
 {
-	lock_storm(_metadata, true, scaled(150));
+	lock_storm(_metadata, true, kt_scaled(150));
 }
 
 /* --- Barrier parties --------------------------------------------------- */
@@ -536,7 +530,7 @@ static int br_party(struct kipc_sync *b, struct br_shared *sh, int i)
  */
 TEST_F_TIMEOUT(storm, barrier_parties, 300)
 {
-	unsigned int kills = scaled(160), n;
+	unsigned int kills = kt_scaled(160), n;
 	struct br_shared *sh = shared(sizeof(*sh));
 	struct kipc_sync *b;
 	__u64 worst = 0;
@@ -648,7 +642,7 @@ static int ur_submitter(struct io_uring *r, int fd, struct ur_shared *sh,
 TEST_F_TIMEOUT(storm, uring_submitters, 300)
 {
 	struct kipc_channel *ch = kt_chan_new(8, 64, 0);
-	unsigned int kills = scaled(150), n, canceled = 0, done = 0;
+	unsigned int kills = kt_scaled(150), n, canceled = 0, done = 0;
 	struct ur_shared *sh = shared(sizeof(*sh));
 	__u32 inst, tag;
 	__u8 buf[64];

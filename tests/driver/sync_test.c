@@ -6,7 +6,7 @@
  * holders that closed their descriptor, dead waiters and parties),
  * scribbled shared memory, and permissions across users.
  *
- * KIPC_TEST_SCALE (default 1) multiplies the iteration counts.
+ * KIPC_TEST_SCALE=N divides the iteration counts by N.
  */
 
 #define _GNU_SOURCE
@@ -240,7 +240,7 @@ TEST_F(sync, lock_signal_eintr)
 /* Several processes increment a counter non-atomically under the lock. */
 TEST_F(sync, lock_mutual_exclusion)
 {
-	int nproc = 4, iters = 300 * kt_scale(), i, j;
+	int nproc = 4, iters = kt_scaled(300), i, j;
 	struct kipc_sync *l;
 	volatile int *mem;
 	pid_t pids[4];
@@ -395,7 +395,7 @@ TEST_F(sync, lock_holder_unmapped)
  */
 TEST_F(sync, lock_killed_at_random)
 {
-	int rounds = 25 * kt_scale(), i, ret, holding, told, dead = 0;
+	int rounds = kt_scaled(25), i, ret, holding, told, dead = 0;
 	struct kipc_sync *l;
 	volatile int *mem;
 	pid_t pid, other;
@@ -538,7 +538,7 @@ TEST_F(sync, semaphore_basic)
 /* Deaths of holders and sleepers never change the count. */
 TEST_F(sync, semaphore_deaths)
 {
-	int rounds = 20 * kt_scale(), i, nheld;
+	int rounds = kt_scaled(20), i, nheld;
 	struct kipc_sync *s;
 	volatile int *mem;
 	pid_t pid, w;
@@ -592,7 +592,7 @@ TEST_F(sync, semaphore_deaths)
  */
 TEST_F(sync, semaphore_woken_waiter_killed)
 {
-	int rounds = 20 * kt_scale(), i, j, st, given, done;
+	int rounds = kt_scaled(20), i, j, st, given, done;
 	struct kipc_sync *s;
 	pid_t a, b;
 
@@ -668,7 +668,7 @@ TEST_F(sync, event_basic)
 
 TEST_F(sync, barrier_processes)
 {
-	int nproc = 4, gens = 30 * kt_scale(), i, g, k;
+	int nproc = 4, gens = kt_scaled(30), i, g, k;
 	struct kipc_sync *b;
 	volatile int *mem;
 	pid_t pids[4];
@@ -771,7 +771,7 @@ static int pc_ready(void *arg)
 static void cond_producer_consumer(struct __test_metadata *_metadata,
 				   __u32 lock_type)
 {
-	int per = 100 * kt_scale(), np = 2, nc = 2, i, j;
+	int per = kt_scaled(100), np = 2, nc = 2, i, j;
 	struct kipc_sync *c, *l;
 	pid_t pids[4];
 	struct pc *pc;
@@ -902,7 +902,7 @@ TEST_F(sync, cond_notify_exact)
 
 TEST_F(sync, scribbled_state)
 {
-	int rounds = 60 * kt_scale(), i, j, t, status;
+	int rounds = kt_scaled(60), i, j, t, status;
 	struct kipc_sync *objs[6], *o;
 	struct pollfd pfd;
 	__u32 *m[6];

@@ -268,7 +268,7 @@ TEST_F_TIMEOUT(wany, readonly_index_keeps_others_hold, 60)
 	ASSERT_EQ(0, pthread_create(&writer, NULL, mmap_writer, st));
 
 	/* The window is a few microseconds: try until a few steals. */
-	end = kt_in_ns(20000 * MSEC * kt_scale());
+	end = kt_in_ns(kt_scaled(20000) * MSEC);
 	for (i = 0; kt_now_ns() < end && st->stolen < 10; i++) {
 		ASSERT_EQ(0, mprotect(ro, 4096, PROT_READ | PROT_WRITE));
 		wany_init(ro, &o, 1);
