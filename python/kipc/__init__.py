@@ -21,24 +21,54 @@ object needs the kipc module loaded (else kipc.DeviceError).
 
 from __future__ import annotations
 
+import importlib
+
 from . import _lib
 from ._errors import DeviceError
-from .context import get_context
-from .shared_memory import ShareableList, SharedMemory
-from .queues import JoinableQueue, Queue, SimpleQueue
-from .sharedctypes import Array, RawArray, RawValue, Value
-from .synchronize import (Barrier, BoundedSemaphore, Condition, Event, Lock,
-                          OwnerDeadWarning, RLock, Semaphore, unlink)
-from . import connection
-from .connection import Pipe
-from ._stats import stats
 
-__version__ = "0.1.0"
+# The project has one version (tools/version); the package and the libipc
+# it loads always come together (the build tree, a wheel's bundled copy or
+# the Debian packages), so the library's version is the package's.
+__version__ = f"{_lib.kipc_lib_major()}.{_lib.kipc_lib_minor()}.0"
+
+# Each public name and the module that defines it, imported on first use
+# (PEP 562) as multiprocessing does: a process that imports kipc -- every
+# spawned child does -- pays only for the parts it touches.
+_PUBLIC = {
+    "get_context": "context",
+    "SharedMemory": "shared_memory", "ShareableList": "shared_memory",
+    "Queue": "queues", "SimpleQueue": "queues", "JoinableQueue": "queues",
+    "RawValue": "sharedctypes", "RawArray": "sharedctypes",
+    "Value": "sharedctypes", "Array": "sharedctypes",
+    "Lock": "synchronize", "RLock": "synchronize", "Semaphore": "synchronize",
+    "BoundedSemaphore": "synchronize", "Event": "synchronize",
+    "Condition": "synchronize", "Barrier": "synchronize",
+    "OwnerDeadWarning": "synchronize", "unlink": "synchronize",
+    "Pipe": "connection", "stats": "_stats",
+}
+_SUBMODULES = frozenset(("connection", "context", "heap", "queues",
+                         "shared_memory", "sharedctypes", "synchronize"))
+
 __all__ = ["DeviceError", "get_context", "SharedMemory", "ShareableList",
            "RawValue", "RawArray", "Value", "Array", "Queue", "SimpleQueue",
            "JoinableQueue", "Lock", "RLock", "Semaphore", "BoundedSemaphore",
            "Event", "Condition", "Barrier", "OwnerDeadWarning", "unlink",
            "connection", "Pipe", "stats", "features", "library_path"]
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module("." + name, __name__)
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module("." + module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)
 
 
 def features() -> frozenset:

@@ -25,10 +25,13 @@ cancelled or times out.
 
 from __future__ import annotations
 
-import asyncio
 import os
+import sys
 import weakref
-from typing import Callable, Dict, Optional, Set
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Set
+
+if TYPE_CHECKING:
+    import asyncio
 
 # What an operation returns when it would block, and what retry() returns
 # when the timeout passed first.
@@ -76,6 +79,13 @@ _muxes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Mux]" = \
     weakref.WeakKeyDictionary()
 
 
+def running_loop() -> "asyncio.AbstractEventLoop":
+    """The running loop. A coroutine only runs in a loop, so asyncio is
+    imported by then: kipc never imports it itself, which keeps the start
+    of every process that imports kipc (spawned children too) cheap."""
+    return sys.modules["asyncio"].get_running_loop()
+
+
 def _wake(fut: asyncio.Future) -> None:
     if not fut.done():
         fut.set_result(None)
@@ -89,7 +99,7 @@ async def retry(op: Callable[[], object], fd: Callable[[], int],
     passed (None: no limit; 0 or less: try once). With *close*, fd()
     makes a new descriptor each time (a watch), which is closed once
     awaited."""
-    loop = asyncio.get_running_loop()
+    loop = running_loop()
     end = None if timeout is None else loop.time() + max(timeout, 0)
     mux = _muxes.get(loop)
     if mux is None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from pathlib import Path
 from typing import List, Optional, Tuple
 
 from ._errors import check, raise_device_error
@@ -97,14 +96,21 @@ assert ctypes.sizeof(kipc_info) == 128
 assert ctypes.sizeof(kipc_sync_params) == ctypes.sizeof(kipc_channel_params) == 64
 
 
+def _here() -> str:
+    # os.path, not pathlib: importing pathlib costs every process that
+    # imports kipc (spawned children included) more than this module.
+    return os.path.dirname(os.path.realpath(__file__))
+
+
 def _candidates() -> List[Tuple[str, str]]:
     env = os.environ.get("KIPC_LIBRARY")
     if env:
         return [("$KIPC_LIBRARY", env)]
-    here = Path(__file__).resolve().parent
+    here = _here()
     return [
-        ("package folder", str(here / SONAME)),
-        ("build tree", str(here.parent.parent / "build" / "lib" / SONAME)),
+        ("package folder", os.path.join(here, SONAME)),
+        ("build tree", os.path.normpath(
+            os.path.join(here, "..", "..", "build", "lib", SONAME))),
         ("system loader", SONAME),
     ]
 
@@ -290,14 +296,14 @@ def _load_speedups():
     except ImportError:
         spec = None
     if spec is None:
-        here = Path(__file__).resolve().parent
-        built = here.parent.parent / "build" / "python" / "kipc"
+        built = os.path.normpath(
+            os.path.join(_here(), "..", "..", "build", "python", "kipc"))
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            so = built / ("_speedups" + suffix)
-            if so.exists():
-                loader = importlib.machinery.ExtensionFileLoader(name, str(so))
+            so = os.path.join(built, "_speedups" + suffix)
+            if os.path.exists(so):
+                loader = importlib.machinery.ExtensionFileLoader(name, so)
                 spec = importlib.util.spec_from_file_location(
-                    name, str(so), loader=loader)
+                    name, so, loader=loader)
                 break
         else:
             return None

@@ -23,7 +23,6 @@ where multiprocessing's feeder thread would buffer without bound.
 
 from __future__ import annotations
 
-import asyncio
 import copyreg
 import ctypes
 import errno
@@ -750,7 +749,7 @@ class Queue(_QueueBase):
         each attempt takes the lock, puts if there is room and lets go;
         else it awaits the lock's descriptor (busy) or a watch of get_seq
         (no room in the gate or the ring), a slice at a time (_Gate)."""
-        loop = asyncio.get_running_loop()
+        loop = _aio.running_loop()
         end = None if timeout is None else loop.time() + timeout
         ch = self._ch
         seen = [0]     # the lock's (-1) or get_seq's value to wait on

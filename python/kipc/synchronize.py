@@ -24,7 +24,6 @@ to have acquire() raise it instead; the lock is then released, not held.
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import errno
 import os
@@ -594,6 +593,7 @@ class Condition(_SyncObject):
         asyncio.Condition.wait does even when cancelled meanwhile. A
         notification (*notified*) is passed on to another waiter if the
         wait does not report it (*failing*, or cancelled here)."""
+        import asyncio  # loaded already: see _aio.running_loop()
         lock, cancelled = self._lock, None
         while True:
             try:
@@ -617,7 +617,7 @@ class Condition(_SyncObject):
         """Coroutine: wait_for() for asyncio: wait_async() until
         *predicate()* is true or *timeout* seconds passed; returns the
         last value of predicate()."""
-        loop = asyncio.get_running_loop()
+        loop = _aio.running_loop()
         end = None if timeout is None else loop.time() + timeout
         result = predicate()
         while not result:

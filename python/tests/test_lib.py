@@ -98,3 +98,27 @@ def test_structs_match_uapi():
     assert ctypes.sizeof(_lib.kipc_api) == 64
     assert ctypes.sizeof(_lib.kipc_info) == 128
     assert _lib.kipc_lib_major() == 0
+
+
+def test_version_is_the_projects():
+    root = os.path.dirname(PYDIR)
+    out = subprocess.run(["sh", os.path.join(root, "tools", "version")],
+                         capture_output=True, text=True, check=True).stdout
+    assert kipc.__version__ == out.strip()
+
+
+def test_import_loads_only_what_is_used():
+    # A spawned child imports kipc: it must not pay for asyncio, pathlib
+    # or parts it never touches; the names still resolve on first use.
+    code = ("import sys, kipc\n"
+            "heavy = {'asyncio', 'pathlib', 'kipc.queues', 'kipc.synchronize',"
+            " 'kipc.shared_memory', 'kipc.context'}\n"
+            "print(sorted(heavy & set(sys.modules)))\n"
+            "print(kipc.Queue.__module__, kipc.queues.Full.__name__,"
+            " 'Lock' in dir(kipc))\n")
+    r = run(code)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["[]", "kipc.queues Full True"]
+    r = run("import kipc; kipc.no_such_name")
+    assert "AttributeError: module 'kipc' has no attribute 'no_such_name'" \
+        in r.stderr
