@@ -30,3 +30,19 @@ debian_kernel_release() {
 	[ -n "$r" ] || die "no Debian 6.1 kernel with headers installed: run make deps"
 	echo "$r"
 }
+
+# The newest installed Debian kernel of series $1 (6.12 or 6.12-rt, from
+# bookworm-backports: tools/deps) with its image and headers.
+debian_series_release() {
+	local series=$1 r
+	r=$(find /lib/modules -mindepth 1 -maxdepth 1 -type d -name "${series%-rt}.*" -printf '%f\n' 2>/dev/null |
+		while read -r v; do
+			case $series:$v in
+			*-rt:*-rt-*) ;;
+			*-rt:* | *:*-rt-*) continue ;;
+			esac
+			[ -d "/lib/modules/$v/build" ] && [ -e "/boot/vmlinuz-$v" ] && echo "$v"
+		done | sort -V | tail -1)
+	[ -n "$r" ] || die "no Debian $series kernel with headers installed: run make deps"
+	echo "$r"
+}
