@@ -6,6 +6,10 @@ The extension links no libipc of its own: kipc/_lib.py loads the bundled
 kipc/libipc.so.0 with ctypes and hands the extension its function
 addresses (bind()), so a process holds exactly one copy of libipc.
 
+KIPC_SYSTEM_LIBIPC=1 in the environment builds the package and the
+extension without libipc: kipc then loads the system's libipc.so.0
+(Debian's python3-kipc, which depends on libipc0, is built so).
+
 The C sources live outside python/ (lib/, include/, tools/version of the
 repository). From the git tree they are read there; `setup.py sdist`
 copies them into python/_csrc/ so that an unpacked sdist builds alone.
@@ -54,14 +58,18 @@ def rel(p: Path) -> str:
 
 INCLUDES = [rel(ROOT / "include"), rel(ROOT / "include" / "uapi")]
 CFLAGS = ["-std=gnu11", "-Wall", "-Wextra"]
+# Leave libipc out: the system's (e.g. Debian's libipc0) is used instead.
+SYSTEM_LIBIPC = os.environ.get("KIPC_SYSTEM_LIBIPC", "") not in ("", "0")
 
 
 class BuildExt(build_ext):
-    """build_ext that also builds libipc.so.0 into the package."""
+    """build_ext that also builds libipc.so.0 into the package (unless
+    KIPC_SYSTEM_LIBIPC is set)."""
 
     def run(self):
         super().run()
-        self.build_libipc()
+        if not SYSTEM_LIBIPC:
+            self.build_libipc()
 
     def build_libipc(self):
         srcs = sorted(rel(p) for p in (ROOT / "lib").glob("*.c"))
@@ -82,6 +90,8 @@ class BuildExt(build_ext):
                             "-Wl,--no-undefined"])
 
     def get_outputs(self):
+        if SYSTEM_LIBIPC:
+            return super().get_outputs()
         return super().get_outputs() + [
             os.path.join(self.build_lib, "kipc", "libipc.so.0")]
 
