@@ -4,8 +4,8 @@
  *
  * Header only: libipc does not link liburing; a program that includes this
  * links -luring itself. Each helper fills one SQE for IORING_OP_URING_CMD
- * on an object descriptor; the CQE's res is the command's result (0, a
- * channel get's message length or a batch's count, or a negative errno). Deadlines are CLOCK_MONOTONIC nanoseconds; pass
+ * on an object descriptor; the CQE's res is the command's result (0, the
+ * message length of a channel get or a batch's count, or a negative errno). Deadlines are CLOCK_MONOTONIC nanoseconds; pass
  * KIPC_URING_NO_DEADLINE to wait without one.
  */
 #ifndef _LIBIPC_URING_H
