@@ -337,8 +337,9 @@ int kipc_event_wait(struct kipc_sync *e, __u64 deadline_ns);
  * 0..parties-1, or -EPIPE when the barrier is or becomes broken (abort,
  * reset while waiting, a process that had it mapped was killed, a waiting
  * arrival's mapping went away: Documentation/sync.rst), or -ENOSPC if this
- * mapping got no owner id. A wait that times out breaks the barrier and
- * returns -ETIMEDOUT. reset: back to the empty, unbroken state; current
+ * mapping got no owner id. A wait that times out or is interrupted by a
+ * signal breaks the barrier and returns -ETIMEDOUT or -EINTR, unless its
+ * generation completed meanwhile (then the index). reset: back to the empty, unbroken state; current
  * waiters get -EPIPE. broken: 1 or 0. waiting: parties waiting now.
  */
 int kipc_barrier_create(struct kipc_sync **out, const char *name,

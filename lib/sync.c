@@ -614,12 +614,17 @@ int kipc_barrier_wait(struct kipc_sync *b, __u64 deadline_ns)
 			return ret;
 		step_get_wait(&st, &w);
 		ret = do_sleep(b, &w, deadline_ns);
-		if (ret == -ETIMEDOUT) {
-			ret = kipc_barrier_wait_cancel(b, &st);
-			return ret == -ECANCELED ? -ETIMEDOUT : ret;
+		if (ret) {
+			/*
+			 * A timeout, a signal or a failed sleep: the arrival
+			 * cannot stay counted for a caller that has left, so
+			 * it breaks the barrier as threading.Barrier does -
+			 * unless its generation completed meanwhile.
+			 */
+			int cret = kipc_barrier_wait_cancel(b, &st);
+
+			return cret == -ECANCELED ? ret : cret;
 		}
-		if (ret)
-			return ret;
 	}
 }
 

@@ -27,7 +27,9 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import select
 import threading
+import time
 import warnings
 from multiprocessing import context as _mpctx
 from multiprocessing import reduction, util
@@ -679,9 +681,42 @@ class Barrier(_SyncObject):
         self._action, self._timeout = st
 
     def wait(self, timeout: Optional[float] = None) -> int:
+        """The arrival index. A signal handler runs during the wait and the
+        wait goes on, as in threading.Barrier; if the handler raises (as
+        for Ctrl-C), the arrival is withdrawn and the barrier broken. So
+        the wait is made of libipc's steps, sleeping on a watch of the
+        word each step names, rather than one kipc_barrier_wait() call,
+        which gives up on a signal."""
         if timeout is None:
             timeout = self._timeout
-        ret = call(_lib.kipc_barrier_wait, self._h, deadline(True, timeout))
+        if not _lib.features() & _lib.KIPC_FEATURE_WATCH:
+            ret = call(_lib.kipc_barrier_wait, self._h,
+                       deadline(True, timeout))
+            return self._passed(ret)
+        end = None if timeout is None else time.monotonic() + max(timeout, 0)
+        st = _lib.kipc_sync_step()
+        try:
+            while True:
+                ret = _lib.kipc_barrier_wait_step(self._h, ctypes.byref(st))
+                if ret != -errno.EAGAIN:
+                    break
+                left = None if end is None else end - time.monotonic()
+                if left is not None and left <= 0:
+                    ret = _lib.kipc_barrier_wait_cancel(self._h,
+                                                        ctypes.byref(st))
+                    break
+                fd = check(_lib.kipc_sync_watch(self._h, ctypes.byref(st)))
+                try:
+                    p = select.poll()
+                    p.register(fd, select.POLLIN)
+                    # poll() retries after a handler that returns (PEP 475).
+                    p.poll(None if left is None else max(1, int(left * 1000)))
+                finally:
+                    os.close(fd)
+        except BaseException:
+            # We arrived (the first step ran): leaving breaks the barrier.
+            _lib.kipc_barrier_wait_cancel(self._h, ctypes.byref(st))
+            raise
         return self._passed(ret)
 
     async def wait_async(self, timeout: Optional[float] = None) -> int:

@@ -4,6 +4,7 @@ behaviour, for each start method."""
 
 import os
 import pickle
+import signal
 import threading
 import time
 import warnings
@@ -184,6 +185,43 @@ def test_value_uses_kipc_rlock(ctx):
         assert p.exitcode == 0
     assert v.value == 900
     assert isinstance(ksc.Value("i").get_lock(), kipc.RLock)
+
+
+class _Boom(Exception):
+    pass
+
+
+def _with_alarm(handler, fn):
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        return fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_barrier_wait_goes_on_after_a_signal_handler():
+    b = kipc.Barrier(2)
+    hits = []
+    t = threading.Thread(target=lambda: (time.sleep(1.5), b.wait(60)))
+    t.start()
+    got = _with_alarm(lambda *a: hits.append(1), lambda: b.wait(60))
+    t.join(60)
+    assert hits and got in (0, 1)
+    # One arrival each: the round ended with both, nothing is left over.
+    assert not b.broken and b.n_waiting == 0
+
+
+def test_barrier_wait_left_by_an_exception_breaks_it():
+    b = kipc.Barrier(2)
+
+    def boom(*args):
+        raise _Boom
+
+    with pytest.raises(_Boom):
+        _with_alarm(boom, lambda: b.wait(60))
+    assert b.broken
 
 
 def test_barrier_local():

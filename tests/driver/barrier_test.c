@@ -431,4 +431,36 @@ TEST(stress_party_killed)
 	}
 }
 
+static void on_alarm(int sig __attribute__((unused)))
+{
+}
+
+/* A signal ends a wait like a timeout: the barrier breaks, no ghost stays. */
+TEST_F(barrier, interrupted_wait_breaks)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;	/* no SA_RESTART */
+	pid_t a, b;
+	int me, sa_, sb;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, &old));
+	alarm(1);
+	EXPECT_EQ(-EINTR, kipc_barrier_wait(self->b, kt_in_ns(GUARD)));
+	alarm(0);
+	ASSERT_EQ(0, sigaction(SIGALRM, &old, NULL));
+	EXPECT_EQ(1, kipc_barrier_broken(self->b));
+	EXPECT_EQ(-EPIPE, kipc_barrier_wait(self->b, kt_in_ns(GUARD)));
+
+	/* After a reset, three new arrivals make one whole generation. */
+	ASSERT_EQ(0, kipc_barrier_reset(self->b));
+	a = party(self->b);
+	b = party(self->b);
+	ASSERT_LT(0, a);
+	ASSERT_LT(0, b);
+	me = kipc_barrier_wait(self->b, kt_in_ns(GUARD));
+	sa_ = kt_reap(a);
+	sb = kt_reap(b);
+	EXPECT_TRUE(me >= 0 && me < 3 && me != sa_ && me != sb);
+	EXPECT_TRUE(distinct_indices(sa_, sb)) TH_LOG("%d %d %d", me, sa_, sb);
+}
+
 TEST_HARNESS_MAIN
