@@ -94,8 +94,8 @@ int kipc_object_stat(int fd, struct kipc_stat *st);
  * (may be NULL) gets how many there were. -ENOENT as for kipc_stat_id.
  *
  * kipc_usage: what the caller's account is charged and the limits, in
- * bytes and objects (KIPC_IOC_USAGE; a limit of 0 means none): 0 or
- * -errno.
+ * bytes and objects (KIPC_IOC_USAGE; a limit of 0 refuses every charge):
+ * 0 or -errno.
  */
 int kipc_stat_id(uint64_t id, struct kipc_stat *st);
 int kipc_stat_name(const char *name, struct kipc_stat *st);

@@ -19,13 +19,10 @@ static const char *const feature_names[] = {
 
 #define NFEATURES	(sizeof(feature_names) / sizeof(feature_names[0]))
 
+/* A limit of 0 is not "none": the driver then refuses every charge. */
 static void print_limit(const char *what, uint64_t used, uint64_t max)
 {
-	printf("  %-20s %" PRIu64 " of ", what, used);
-	if (max)
-		printf("%" PRIu64 "\n", max);
-	else
-		puts("unlimited");
+	printf("  %-20s %" PRIu64 " of %" PRIu64 "\n", what, used, max);
 }
 
 int cmd_info(int argc, char **argv)
