@@ -480,6 +480,21 @@ def test_top_clears_the_screen_on_a_terminal():
 
 # --- info and usage ---------------------------------------------------------
 
+def test_info_shows_a_zero_limit_as_zero():
+    # 0 refuses every charge (account.c): it must not read as "unlimited".
+    param = "/sys/module/kipc/parameters/max_user_objects"
+    with open(param) as f:
+        saved = f.read().strip()
+    try:
+        with open(param, "w") as f:
+            f.write("0")
+        text = ok("info")
+    finally:
+        with open(param, "w") as f:
+            f.write(saved)
+    assert re.search(r"^  objects: +\d+ of 0$", text, re.M), text
+
+
 def test_info_json_has_usage():
     name = uname()
     with named_lock(name):
