@@ -55,7 +55,9 @@ __u64 fz_interesting(struct fz_ctx *c, __u64 max)
 	case 10: return FZ_PAGE + 1;
 	case 11: return fz_rand(c);
 	case 12: return fz_below(c, 64);
-	default: return max ? fz_rand(c) % (max + 1) : 0;
+	default:
+		/* 0..max: the whole range when max + 1 wraps to 0 */
+		return max == ~0ULL ? fz_rand(c) : fz_rand(c) % (max + 1);
 	}
 }
 

@@ -6,11 +6,13 @@
  * whose single op took longer than --op-timeout (a violation: something
  * slept through its deadline and its timer).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -55,6 +57,25 @@ void fz_interrupt_in(unsigned int ms)
 	timer_settime(intr_timer, 0, &it, NULL);
 }
 
+/*
+ * A worker that dies of a fault the fuzzer does not provoke says where:
+ * the instruction and the object file it is in, for addr2line.
+ */
+static void on_crash(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	void *ip = (void *)uc->uc_mcontext.gregs[REG_RIP];
+	Dl_info di = { 0 };
+
+	dladdr(ip, &di);
+	fprintf(stderr, "kipc-fuzz: pid %d: signal %d (code %d) at %p = %s+0x%lx during %s\n",
+		getpid(), sig, si->si_code, ip, di.dli_fname ? di.dli_fname : "?",
+		(unsigned long)((char *)ip - (char *)di.dli_fbase),
+		watched && watched->opname ? watched->opname : "?");
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* Per process: timers are not inherited by fork. */
 void fz_signals_init(struct fz_ctx *c)
 {
@@ -67,6 +88,10 @@ void fz_signals_init(struct fz_ctx *c)
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sa.sa_sigaction = on_crash;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
 	intr_ready = !timer_create(CLOCK_MONOTONIC, &sev, &intr_timer);
 	watched = c;
 }
