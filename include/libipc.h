@@ -130,8 +130,8 @@ int kipc_object_watch(int fd, __u64 offset, __u64 waiters_offset,
 		      __u32 expected, __u32 fd_flags);
 
 /*
- * Shared memory. kipc_shm_create: @name NULL for an anonymous object;
- * @flags KIPC_CREATE_EXCL to fail with -EEXIST when the name exists
+ * Shared memory. kipc_shm_create: @name NULL for an anonymous object
+ * (@flags and @mode must then be 0, or -EINVAL); @flags KIPC_CREATE_EXCL to fail with -EEXIST when the name exists
  * (without it an existing object of that name is opened). Returns the
  * descriptor. kipc_shm_map maps the whole object read-write and shared.
  */
@@ -146,8 +146,8 @@ int kipc_shm_unmap(void *addr, size_t size);
  * every process maps; a put into a ring with room and a get from a ring
  * with a message make no system call. See Documentation/channels.rst.
  *
- * kipc_channel_create: @name NULL for an anonymous channel; @flags
- * KIPC_CREATE_EXCL to fail with -EEXIST when the name exists (without it
+ * kipc_channel_create: @name NULL for an anonymous channel (@flags and
+ * @mode must then be 0, or -EINVAL); @flags KIPC_CREATE_EXCL to fail with -EEXIST when the name exists (without it
  * an existing channel of that name is opened). Returns the descriptor.
  * kipc_channel_attach maps the channel of @fd into this process and takes
  * over @fd on success (kipc_channel_close closes it). A struct kipc_channel
@@ -260,7 +260,8 @@ int kipc_pipe_create(const struct kipc_channel_params *params, __u32 flags,
  * descriptor, its mapping and the mapping's owner id (re-queried after
  * fork). Uncontended operations make no system call.
  *
- * Create: @name NULL for an anonymous object; @flags KIPC_CREATE_EXCL to
+ * Create: @name NULL for an anonymous object (@flags and @mode must then be
+ * 0, or -EINVAL); @flags KIPC_CREATE_EXCL to
  * fail with -EEXIST when the name exists (without it, an existing object of
  * that name and type is opened and the parameters are ignored). Blocking
  * calls take an absolute CLOCK_MONOTONIC @deadline_ns (KIPC_NO_DEADLINE:
@@ -415,7 +416,9 @@ int kipc_cond_wait_cancel(struct kipc_sync *c, struct kipc_sync_step *st);
  * Wait for any of @count (1..KIPC_WAIT_ANY_MAX) semaphores, locks, rlocks
  * and events (KIPC_IOC_WAIT_ANY): returns 0 or -EOWNERDEAD with *index the
  * one that fired. A semaphore unit or the lock is then taken by the caller
- * (an event is not consumed). -ETIMEDOUT, -EINTR otherwise.
+ * (an event is not consumed). -ENOTRECOVERABLE (a lock) and -EBADMSG (a
+ * corrupt object) also set *index to the object that failed. -ETIMEDOUT,
+ * -EINTR otherwise.
  */
 int kipc_wait_any(struct kipc_sync *const *objs, unsigned int count,
 		  __u64 deadline_ns, unsigned int *index);

@@ -872,7 +872,9 @@ int kipc_wait_any(struct kipc_sync *const *objs, unsigned int count,
 	if (dev < 0)
 		return dev;
 	ret = kipc__ioctl(dev, KIPC_IOC_WAIT_ANY, &args);
-	if ((ret == 0 || ret == -EOWNERDEAD) && index)
+	/* These come from one object, which the kernel names. */
+	if ((ret == 0 || ret == -EOWNERDEAD || ret == -ENOTRECOVERABLE ||
+	     ret == -EBADMSG) && index)
 		*index = args.index;
 	return ret;
 }

@@ -538,4 +538,32 @@ TEST_F(io, wait_any_owner_dead)
 	munmap((void *)flag, 4096);
 }
 
+/* A lock that failed for good is named, as the one that fired would be. */
+TEST_F(io, wait_any_names_the_unrecoverable_lock)
+{
+	struct kipc_sync *l, *s, *objs[2];
+	unsigned int idx = 99;
+	pid_t pid;
+
+	ASSERT_EQ(0, kipc_semaphore_create(&s, NULL, 0, 0, 0, 0));
+	ASSERT_EQ(0, kipc_lock_create(&l, NULL, 0, 0));
+	pid = fork();
+	if (!pid)
+		_exit(kipc_lock_acquire(l, KIPC_NO_DEADLINE) ? 1 : 0);
+	ASSERT_EQ(0, kt_reap(pid));
+	/* Released without kipc_lock_consistent(): not recoverable. */
+	ASSERT_EQ(-EOWNERDEAD, kipc_lock_try_acquire(l));
+	ASSERT_EQ(0, kipc_lock_release(l));
+	objs[0] = s;
+	objs[1] = l;
+	EXPECT_EQ(-ENOTRECOVERABLE, kipc_wait_any(objs, 2, kt_in_ns(20 * SEC), &idx));
+	EXPECT_EQ(1, idx);
+	/* An error of the call itself leaves it alone. */
+	idx = 99;
+	EXPECT_EQ(-EINVAL, kipc_wait_any(objs, 0, KIPC_NO_DEADLINE, &idx));
+	EXPECT_EQ(99, idx);
+	kipc_sync_close(s);
+	kipc_sync_close(l);
+}
+
 TEST_HARNESS_MAIN
