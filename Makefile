@@ -38,7 +38,7 @@ TOOLS := $(BUILD)/tools/kipc-info $(BUILD)/tools/kipc
 
 PY_CONFIG := /usr/bin/python3-config
 
-.PHONY: all module lib tests tools python-ext deps deps-check lint check check-full demo install uninstall clean help
+.PHONY: all module lib tests tools python-ext deps deps-check lint check check-full check-install demo install uninstall clean help
 
 all: module lib tests tools python-ext
 
@@ -47,6 +47,7 @@ help:
 	@echo 'make demo         load kipc.ko in a VM and show the API handshake'
 	@echo 'make check        lint and every test suite (VM, Debian and debug kernels)'
 	@echo 'make check-full   make check with the whole Python suite and a long fuzz on the debug kernel'
+	@echo 'make check-install  build the .debs, install them here, test them in the VM, purge them'
 	@echo 'make fuzz         the ABI fuzzer in a VM (SECONDS=120 SEED=S KERNEL=debian|debug)'
 	@echo 'make bench        benchmarks in a VM, side by side (bench-quick: short)'
 	@echo 'make lint         checkpatch --strict and sparse on the driver'
@@ -149,6 +150,14 @@ check: deps
 check-full: deps
 	$(MAKE) all
 	tools/check --full
+
+# The packages as a user meets them: built, installed on this machine with
+# apt, DKMS's module loaded in the VM on each kernel, then purged (tools/
+# check-install; root, about 15 minutes). CI runs it after make check.
+.PHONY: check-install
+check-install: deps
+	$(MAKE) all
+	tools/check-install
 
 # --- check-man: manual pages build cleanly and cover the library and tools ---
 .PHONY: check-man
