@@ -10,7 +10,7 @@ KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(lastword $(shell
 BUILD := build
 PREFIX ?= /usr/local
 CFLAGS ?= -O2 -g
-KIPC_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iinclude/uapi $(CFLAGS)
+KIPC_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iinclude/uapi $(CPPFLAGS) $(CFLAGS)
 
 # libipc.so.0.<minor>.0, from tools/version (MAJOR.MINOR.0).
 VERSION := $(shell tools/version)
@@ -75,7 +75,7 @@ $(LIB_DIR)/static/%.o: lib/%.c $(LIB_HDRS) | deps-check
 	$(CC) $(KIPC_CFLAGS) -c -o $@ $<
 
 $(LIB_SO): $(patsubst lib/%.c,$(LIB_DIR)/pic/%.o,$(LIB_SRCS)) lib/libipc.map
-	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/libipc.map \
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=lib/libipc.map \
 		-Wl,--no-undefined -o $@ $(filter %.o,$^)
 	ln -sf libipc.so.$(LIB_VERSION) $(LIB_DIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(LIB_DIR)/libipc.so
@@ -105,14 +105,14 @@ tools: $(TOOLS)
 
 $(BUILD)/tools/%: tools/%.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(KIPC_CFLAGS) -o $@ $< $(LIB_A)
+	$(CC) $(KIPC_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A)
 
 # The kipc command: one file per subcommand or concept, in tools/kipc/.
 KIPC_SRCS := $(wildcard tools/kipc/*.c)
 
 $(BUILD)/tools/kipc: $(KIPC_SRCS) tools/kipc/kipc.h $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(KIPC_CFLAGS) -o $@ $(KIPC_SRCS) $(LIB_A)
+	$(CC) $(KIPC_CFLAGS) $(LDFLAGS) -o $@ $(KIPC_SRCS) $(LIB_A)
 
 # --- Python extension: kipc._speedups ---------------------------------------
 # Found by python/kipc/_lib.py in the build tree. It calls the libipc that
